@@ -1,0 +1,247 @@
+// The Reserve controller makes the cluster match spec.paused for one identity: exactly one
+// Pod named after the Reserve while it runs, none while it is paused, and the same PVCs
+// throughout. It reads from informer caches and is safe to run again at any point.
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+import type { EventRecorder } from '../../client/events.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import type { Store } from '../../client/informer.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Reserve } from '../../schema/types.js';
+import { type Clock, systemClock } from '../clock.js';
+import { isControlledBy } from '../owner.js';
+import type { ReconcileResult } from '../queue.js';
+import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff, recreateDelayMs } from './backoff.js';
+import { buildPod, podFailuresBefore, podFinishedTime, podIsTerminal, podIsTerminating } from './pod.js';
+import { buildPvcs, classifyPvc, updatedPvcOwnerReferences } from './pvc.js';
+import { calculateReserveStatus, statusEqual } from './status.js';
+
+export interface ReserveControllerDependencies {
+  client: KubeClient;
+  reserves: Store<Reserve>;
+  pods: Store<V1Pod>;
+  pvcs: Store<V1PersistentVolumeClaim>;
+  events: EventRecorder;
+  logger: Logger;
+  clock?: Clock;
+  failureBackoff?: FailureBackoff;
+}
+
+/** What one pass over the Pod found, for status and for requeueing. */
+interface PodOutcome {
+  pod: V1Pod | undefined;
+  foreignPod?: V1Pod;
+  requeueAfterMs?: number;
+}
+
+/** How often a Reserve blocked by a Pod it does not control looks again, without an event. */
+const FOREIGN_POD_RECHECK_MS = 5000;
+
+export class ReserveController {
+  private readonly clock: Clock;
+  private readonly failureBackoff: FailureBackoff;
+
+  constructor(private readonly deps: ReserveControllerDependencies) {
+    this.clock = deps.clock ?? systemClock;
+    this.failureBackoff = deps.failureBackoff ?? DEFAULT_FAILURE_BACKOFF;
+  }
+
+  /** Reconciles the Reserve with key `namespace/name`. */
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = splitKey(key);
+    const reserve = this.deps.reserves.get(namespace, name);
+    if (!reserve || reserve.metadata.deletionTimestamp) {
+      // The garbage collector removes the Pod and, under whenDeleted Delete, the PVCs.
+      return {};
+    }
+    const log = this.deps.logger.child({ namespace, name, uid: reserve.metadata.uid });
+
+    const foreignPvcs = await this.syncPvcs(reserve, log);
+    const podOutcome = foreignPvcs.length > 0 ? { pod: this.ownPod(reserve) } : await this.syncPod(reserve, log);
+
+    await this.syncStatus(reserve, podOutcome, foreignPvcs, log);
+    return podOutcome.requeueAfterMs === undefined ? {} : { requeueAfterMs: podOutcome.requeueAfterMs };
+  }
+
+  /**
+   * Creates missing PVCs and keeps the ownerReferences of owned ones in line with the
+   * retention policy. Returns the names of PVCs that exist but belong to something else;
+   * those are reported and never adopted.
+   */
+  private async syncPvcs(reserve: Reserve, log: Logger): Promise<string[]> {
+    const foreign: string[] = [];
+    for (const desired of buildPvcs(reserve)) {
+      const pvcName = desired.metadata!.name!;
+      const existing = this.deps.pvcs.get(reserve.metadata.namespace!, pvcName) ?? (await this.readPvc(reserve, pvcName));
+      if (!existing) {
+        await this.createPvc(desired, log);
+        continue;
+      }
+      if (classifyPvc(reserve, existing) === 'foreign') {
+        foreign.push(pvcName);
+        continue;
+      }
+      const ownerReferences = updatedPvcOwnerReferences(reserve, existing);
+      if (ownerReferences) {
+        await this.deps.client.patchPvc(reserve.metadata.namespace!, pvcName, {
+          metadata: { ownerReferences, resourceVersion: existing.metadata?.resourceVersion },
+        });
+      }
+    }
+    if (foreign.length > 0) {
+      this.deps.events.record(
+        reserve,
+        'Warning',
+        'ForeignPersistentVolumeClaim',
+        `PersistentVolumeClaim ${foreign.join(', ')} exists but was not created by this Reserve; ` +
+          'delete or rename it, or rename the Reserve. It is never adopted, because it may hold other data.',
+      );
+    }
+    return foreign;
+  }
+
+  // The PVC informer sees only PVCs with the reserve label, so a PVC of the same name made by
+  // someone else is read directly before anything is created.
+  private async readPvc(reserve: Reserve, name: string): Promise<V1PersistentVolumeClaim | undefined> {
+    try {
+      return await this.deps.client.core.readNamespacedPersistentVolumeClaim({ namespace: reserve.metadata.namespace!, name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async createPvc(pvc: V1PersistentVolumeClaim, log: Logger): Promise<void> {
+    try {
+      await this.deps.client.createPvc(pvc);
+      log.info({ pvc: pvc.metadata?.name }, 'created PersistentVolumeClaim');
+    } catch (error) {
+      // The cache lagged behind a PVC created earlier; the next pass sees and classifies it.
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
+
+  private ownPod(reserve: Reserve): V1Pod | undefined {
+    const pod = this.deps.pods.get(reserve.metadata.namespace!, reserve.metadata.name!);
+    return pod && isControlledBy(pod.metadata, reserve.metadata.uid) ? pod : undefined;
+  }
+
+  private async syncPod(reserve: Reserve, log: Logger): Promise<PodOutcome> {
+    const pod = this.deps.pods.get(reserve.metadata.namespace!, reserve.metadata.name!);
+
+    if (pod && !isControlledBy(pod.metadata, reserve.metadata.uid)) {
+      // A Pod of the same name that this Reserve does not control: left over from a deleted
+      // Reserve of the same name (the garbage collector removes it) or made by someone else.
+      // Creating ours would fail, and adopting it could run a stale template.
+      return { pod: undefined, foreignPod: pod, requeueAfterMs: FOREIGN_POD_RECHECK_MS };
+    }
+    if (reserve.spec.paused) {
+      if (pod && !podIsTerminating(pod)) await this.deletePod(reserve, pod, log, 'Pausing');
+      return { pod };
+    }
+    if (!pod) return { pod: await this.createPod(reserve, log) };
+    if (podIsTerminating(pod)) {
+      // A resume right after a pause: the old Pod must be gone before its successor of the
+      // same name is created, or two Pods would hold the same PVCs.
+      return { pod };
+    }
+    if (podIsTerminal(pod)) return this.replaceFailedPod(reserve, pod, log);
+    return { pod };
+  }
+
+  /**
+   * Deletes a Failed or evicted Pod once its backoff has passed; its successor is created
+   * when it is gone. Until then the failed Pod stays, so `kubectl describe` shows why.
+   */
+  private async replaceFailedPod(reserve: Reserve, pod: V1Pod, log: Logger): Promise<PodOutcome> {
+    const failures = podFailuresBefore(pod) + 1;
+    const waitMs = recreateDelayMs(this.failureBackoff, failures, podFinishedTime(pod), this.clock.now());
+    if (waitMs > 0) {
+      const ended = `${pod.status?.phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}`;
+      this.deps.events.record(
+        reserve,
+        'Warning',
+        'PodFailed',
+        `Pod ${pod.metadata?.name} ended ${ended}; failure ${failures}, recreating it on the same volumes in ${Math.ceil(waitMs / 1000)}s`,
+      );
+      return { pod, requeueAfterMs: waitMs };
+    }
+    await this.deletePod(reserve, pod, log, 'Failed');
+    return { pod };
+  }
+
+  private async createPod(reserve: Reserve, log: Logger): Promise<V1Pod | undefined> {
+    const pod = buildPod(reserve);
+    try {
+      const created = await this.deps.client.createPod(pod);
+      const resumed = reserve.status?.lastNodeName !== undefined;
+      log.info({ pod: pod.metadata?.name, lastNode: reserve.status?.lastNodeName }, resumed ? 'resuming' : 'starting');
+      if (resumed) {
+        this.deps.events.record(reserve, 'Normal', 'Resuming', `Created Pod ${pod.metadata?.name} on the same volumes; last node ${reserve.status?.lastNodeName}`);
+      }
+      return created;
+    } catch (error) {
+      if (isAlreadyExists(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async deletePod(reserve: Reserve, pod: V1Pod, log: Logger, why: 'Pausing' | 'Failed'): Promise<void> {
+    try {
+      // The UID precondition makes sure only this exact Pod is deleted, never a successor.
+      await this.deps.client.deletePod(reserve.metadata.namespace!, pod.metadata!.name!, { uid: pod.metadata?.uid });
+      log.info({ pod: pod.metadata?.name, node: pod.spec?.nodeName, reason: why }, 'deleting Pod');
+      if (why === 'Pausing') {
+        this.deps.events.record(reserve, 'Normal', 'Pausing', `Deleting Pod ${pod.metadata?.name} gracefully; volumes are kept`);
+      }
+    } catch (error) {
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
+  private async syncStatus(reserve: Reserve, podOutcome: PodOutcome, foreignPvcs: string[], log: Logger): Promise<void> {
+    const pvcs = buildPvcs(reserve)
+      .map((desired) => this.deps.pvcs.get(reserve.metadata.namespace!, desired.metadata!.name!))
+      .filter((pvc): pvc is V1PersistentVolumeClaim => pvc !== undefined);
+    const status = calculateReserveStatus({
+      reserve,
+      pod: podOutcome.pod,
+      foreignPod: podOutcome.foreignPod,
+      pvcs,
+      foreignPvcs,
+      now: this.clock.now(),
+      failureBackoff: this.failureBackoff,
+    });
+    if (statusEqual(reserve.status, status)) return;
+
+    const previousPhase = reserve.status?.phase;
+    try {
+      await this.deps.client.updateReserveStatus({ ...reserve, status });
+    } catch (error) {
+      // A stale cached copy: the watch event of the newer version queues another pass.
+      if (isConflict(error) || isNotFound(error)) return;
+      throw error;
+    }
+    if (previousPhase !== status.phase) {
+      log.info({ from: previousPhase, to: status.phase }, 'phase changed');
+      this.recordPhaseEvent(reserve, status.phase, status.lastResumeSeconds);
+    }
+  }
+
+  private recordPhaseEvent(reserve: Reserve, phase: string | undefined, resumeSeconds: number | undefined): void {
+    if (phase === 'Paused') {
+      this.deps.events.record(reserve, 'Normal', 'Paused', 'Pod deleted; the Reserve and its volumes are kept');
+    } else if (phase === 'Running' && resumeSeconds !== undefined && reserve.status?.phase !== 'Running') {
+      this.deps.events.record(reserve, 'Normal', 'Running', `Pod Ready ${resumeSeconds.toFixed(1)}s after resume`);
+    } else if (phase === 'Failed') {
+      this.deps.events.record(reserve, 'Warning', 'Stalled', 'Pods keep failing; see the Stalled condition');
+    }
+  }
+}
+
+export function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
