@@ -134,7 +134,8 @@ class Converter {
       }
     }
     for (const key of KEPT) {
-      if (node[key] !== undefined) result[key] = node[key];
+      const value: unknown = node[key];
+      if (value !== undefined) (result as Record<string, unknown>)[key] = value;
     }
     if (node.properties) {
       result.properties = {};

@@ -10,6 +10,7 @@ import type { Store } from '../../client/informer.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Reserve } from '../../schema/types.js';
 import { type Clock, systemClock } from '../clock.js';
+import type { Metrics } from '../metrics.js';
 import { isControlledBy } from '../owner.js';
 import type { ReconcileResult } from '../queue.js';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff, recreateDelayMs } from './backoff.js';
@@ -24,6 +25,7 @@ export interface ReserveControllerDependencies {
   pvcs: Store<V1PersistentVolumeClaim>;
   events: EventRecorder;
   logger: Logger;
+  metrics?: Metrics;
   clock?: Clock;
   failureBackoff?: FailureBackoff;
 }
@@ -39,8 +41,11 @@ interface PodOutcome {
 const FOREIGN_POD_RECHECK_MS = 5000;
 
 export class ReserveController {
+  readonly name = 'reserve';
   private readonly clock: Clock;
   private readonly failureBackoff: FailureBackoff;
+  /** When this replica began deleting each pausing Reserve's Pod, for the pause duration metric. */
+  private readonly pausingSince = new Map<string, number>();
 
   constructor(private readonly deps: ReserveControllerDependencies) {
     this.clock = deps.clock ?? systemClock;
@@ -193,6 +198,7 @@ export class ReserveController {
       await this.deps.client.deletePod(reserve.metadata.namespace!, pod.metadata!.name!, { uid: pod.metadata?.uid });
       log.info({ pod: pod.metadata?.name, node: pod.spec?.nodeName, reason: why }, 'deleting Pod');
       if (why === 'Pausing') {
+        this.pausingSince.set(`${reserve.metadata.namespace}/${reserve.metadata.name}`, this.clock.now());
         this.deps.events.record(reserve, 'Normal', 'Pausing', `Deleting Pod ${pod.metadata?.name} gracefully; volumes are kept`);
       }
     } catch (error) {
@@ -230,10 +236,19 @@ export class ReserveController {
   }
 
   private recordPhaseEvent(reserve: Reserve, phase: string | undefined, resumeSeconds: number | undefined): void {
+    const key = `${reserve.metadata.namespace}/${reserve.metadata.name}`;
     if (phase === 'Paused') {
       this.deps.events.record(reserve, 'Normal', 'Paused', 'Pod deleted; the Reserve and its volumes are kept');
-    } else if (phase === 'Running' && resumeSeconds !== undefined && reserve.status?.phase !== 'Running') {
+      const pausingSince = this.pausingSince.get(key);
+      if (pausingSince !== undefined) this.deps.metrics?.pauseDuration.observe((this.clock.now() - pausingSince) / 1000);
+      this.pausingSince.delete(key);
+    } else if (phase === 'Running' && resumeSeconds !== undefined) {
       this.deps.events.record(reserve, 'Normal', 'Running', `Pod Ready ${resumeSeconds.toFixed(1)}s after resume`);
+      this.deps.metrics?.resumeDuration.observe(resumeSeconds);
+      const claimedAt = reserve.spec.claim?.time ? Date.parse(reserve.spec.claim.time) : undefined;
+      if (claimedAt !== undefined) {
+        this.deps.metrics?.claimToReady.observe({ namespace: reserve.metadata.namespace }, Math.max(0, this.clock.now() - claimedAt) / 1000);
+      }
     } else if (phase === 'Failed') {
       this.deps.events.record(reserve, 'Warning', 'Stalled', 'Pods keep failing; see the Stalled condition');
     }
