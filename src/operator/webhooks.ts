@@ -17,6 +17,7 @@ import {
   createWebhookServer,
   generateLocalCertificates,
   registerWebhooks,
+  unregisterWebhooks,
   type WebhookServer,
 } from '../webhook/index.js';
 import type { OperatorConfig } from './config.js';
@@ -69,5 +70,15 @@ export async function startWebhooks(options: StartWebhooksOptions): Promise<Runn
     await registerWebhooks(client.kubeConfig, { endpoint: { url, caBundle }, operatorNamespace: config.operatorNamespace });
     logger.info({ url }, 'registered webhook configurations');
   }
-  return { port: address.port, ready: () => server.ready(), close: () => server.close() };
+  const close = async (): Promise<void> => {
+    // Configurations this process registered point at its own address, and their
+    // failurePolicy Fail would reject every Reserve write once it is gone: remove them first.
+    if (config.registerWebhooks) {
+      await unregisterWebhooks(client.kubeConfig).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not remove the webhook configurations');
+      });
+    }
+    await server.close();
+  };
+  return { port: address.port, ready: () => server.ready(), close };
 }
