@@ -6,6 +6,9 @@ interface FakeTimer {
   callback: () => void;
 }
 
+/** Most timers one advance() fires before it gives up. */
+const MAX_TIMERS_PER_ADVANCE = 100_000;
+
 /** A Clock whose time moves only when a test calls advance(). */
 export class FakeClock implements Clock {
   private timers: FakeTimer[] = [];
@@ -32,10 +35,17 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
-  /** Moves time forward by ms and fires due timers in order, each at its own due time. */
+  /**
+   * Moves time forward by ms and fires due timers in order, each at its own due time. Throws
+   * after MAX_TIMERS_PER_ADVANCE timers, so a timer that keeps rescheduling itself within the
+   * window fails the test instead of hanging it.
+   */
   advance(ms: number): void {
     const targetMs = this.currentMs + ms;
-    for (;;) {
+    for (let fired = 0; ; fired++) {
+      if (fired >= MAX_TIMERS_PER_ADVANCE) {
+        throw new Error(`FakeClock.advance(${ms}) fired ${fired} timers; a timer probably reschedules itself`);
+      }
       const due = this.timers
         .filter((timer) => timer.dueMs <= targetMs)
         .sort((a, b) => a.dueMs - b.dueMs || a.id - b.id)[0];

@@ -15,7 +15,9 @@ function newQueue(clock = new FakeClock()): { queue: WorkQueue; clock: FakeClock
 /** Takes every key that is ready now, without waiting. */
 async function drainReady(queue: WorkQueue): Promise<string[]> {
   const keys: string[] = [];
-  while (queue.length > 0) {
+  // The loop only awaits settled promises, which the test timeout cannot interrupt, so it
+  // is bounded by a count instead.
+  for (let taken = 0; taken < 1000 && queue.length > 0; taken++) {
     keys.push((await queue.get())!);
   }
   return keys;
@@ -124,21 +126,37 @@ describe('WorkQueue', () => {
     expect(queue.length).toBe(1);
   });
 
-  test('addRateLimited backs off exponentially per key', () => {
+  test('addRateLimited backs off exponentially per key', async () => {
     const { queue, clock } = newQueue();
     const readyAfter: number[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
       const start = clock.now();
       queue.addRateLimited('ns/a');
-      while (queue.length === 0) {
+      // Bounded by steps, not by time: the longest expected delay is 40 ms.
+      for (let step = 0; step < 1000 && queue.length === 0; step++) {
         clock.advance(1);
       }
       readyAfter.push(clock.now() - start);
-      void queue.get().then((key) => queue.done(key!));
+      // done() must run before the next retry is due: a key added while it is being
+      // processed is only marked dirty, so length would stay 0.
+      queue.done((await queue.get())!);
     }
 
     expect(readyAfter).toEqual([5, 10, 20, 40]);
     expect(queue.retries('ns/a')).toBe(4);
+  });
+
+  test('delayed add of a key in process waits for done', async () => {
+    const { queue, clock } = newQueue();
+    queue.add('ns/a');
+    const key = await queue.get();
+
+    queue.addAfter('ns/a', 5);
+    clock.advance(5);
+    expect(queue.length).toBe(0);
+    queue.done(key!);
+
+    expect(queue.length).toBe(1);
   });
 
   test('forget resets the backoff', () => {
