@@ -1,11 +1,5 @@
 import { TerminalError, WorkQueue, runWorkers } from '../../../src/reconcile/queue.js';
-import {
-  BucketRateLimiter,
-  ItemExponentialRateLimiter,
-  MaxOfRateLimiter,
-  defaultRateLimiter,
-} from '../../../src/reconcile/rate-limiter.js';
-import { TokenBucket } from '../../../src/reconcile/token-bucket.js';
+import { ItemExponentialRateLimiter } from '../../../src/reconcile/rate-limiter.js';
 import { FakeClock, settle } from './fake-clock.js';
 
 function newQueue(clock = new FakeClock()): { queue: WorkQueue; clock: FakeClock } {
@@ -214,40 +208,6 @@ describe('WorkQueue', () => {
     await draining;
 
     expect(drained).toBe(true);
-  });
-});
-
-describe('rate limiters', () => {
-  test('exponential backoff stops at the maximum', () => {
-    const limiter = new ItemExponentialRateLimiter(5, 1_000_000);
-    const delays = Array.from({ length: 30 }, () => limiter.when('k'));
-
-    expect(delays.slice(0, 3)).toEqual([5, 10, 20]);
-    expect(delays.at(-1)).toBe(1_000_000);
-  });
-
-  test('exponential backoff is per key', () => {
-    const limiter = new ItemExponentialRateLimiter(5, 1000);
-    limiter.when('a');
-    limiter.when('a');
-
-    expect(limiter.when('b')).toBe(5);
-  });
-
-  test('combined limiter takes the longer delay', () => {
-    const clock = new FakeClock();
-    const bucket = new TokenBucket({ ratePerSecond: 1, burst: 1, clock });
-    const limiter = new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 1000), new BucketRateLimiter(bucket));
-
-    expect(limiter.when('a')).toBe(5);
-    expect(limiter.when('b')).toBe(1000);
-  });
-
-  test('default limiter starts at 5 ms', () => {
-    const limiter = defaultRateLimiter({ clock: new FakeClock() });
-
-    expect(limiter.when('a')).toBe(5);
-    expect(limiter.when('a')).toBe(10);
   });
 });
 
