@@ -213,10 +213,11 @@ function findStall(observation: Observation): Verdict | undefined {
   const unschedulableSince = pod === undefined ? undefined : podUnschedulableSince(pod);
   const stallMs = input.unschedulableStallMs ?? DEFAULT_UNSCHEDULABLE_STALL_MS;
   if (unschedulableSince !== undefined && input.now - unschedulableSince >= stallMs) {
-    const seconds = Math.round((input.now - unschedulableSince) / 1000);
+    // The message names the start time rather than the elapsed time, so that the status does
+    // not change with the clock alone: each status write queues the Reserve again.
     return {
       reason: StallReason.Unschedulable,
-      message: `Pod ${podName} has been unschedulable for ${seconds}s: ${schedulerMessage(pod)}`,
+      message: `Pod ${podName} has been unschedulable since ${formatTime(unschedulableSince)}: ${schedulerMessage(pod)}`,
     };
   }
   return undefined;
