@@ -11,15 +11,18 @@
 import { RESERVE_KIND, RESERVE_LABEL } from '../schema/constants.js';
 import { isRecord, type Operation } from './admission-review.js';
 import type { JsonPatchBuilder } from './json-patch.js';
-import { arrayAt, recordAt, templateContainers } from './object-access.js';
+import { arrayAt, recordAt, stringAt, templateContainers } from './object-access.js';
 
 export const DEFAULT_IMAGE_PULL_POLICY = 'IfNotPresent';
 
-/** Applies the defaults of the object in the builder; `kind` is Reserve or ReserveSet. */
-export function applyDefaults(builder: JsonPatchBuilder, kind: string, operation: Operation): void {
+/**
+ * Applies the defaults of the object in the builder; `kind` is Reserve or ReserveSet.
+ * `oldObject` is the stored object of an UPDATE.
+ */
+export function applyDefaults(builder: JsonPatchBuilder, kind: string, operation: Operation, oldObject?: unknown): void {
   defaultImagePullPolicies(builder);
   if (kind === RESERVE_KIND) {
-    labelTemplates(builder, operation);
+    labelTemplates(builder, operation, oldObject);
   }
 }
 
@@ -33,10 +36,12 @@ function defaultImagePullPolicies(builder: JsonPatchBuilder): void {
 
 /**
  * Adds the Reserve label to the pod template and, on CREATE, to each volume claim template.
- * Volume claim templates are immutable after creation, so an UPDATE leaves them alone.
+ * Volume claim templates are immutable after creation, so an UPDATE only puts back the label
+ * where the stored template has it: a replace with the manifest as written drops it, and the
+ * immutability check would reject that.
  * A CREATE with generateName has no name yet; the first UPDATE then labels the pod template.
  */
-function labelTemplates(builder: JsonPatchBuilder, operation: Operation): void {
+function labelTemplates(builder: JsonPatchBuilder, operation: Operation, oldObject: unknown): void {
   const name = builder.get(['metadata', 'name']);
   if (typeof name !== 'string' || name === '') {
     return;
@@ -44,11 +49,10 @@ function labelTemplates(builder: JsonPatchBuilder, operation: Operation): void {
   if (recordAt(builder.get(['spec']), 'template') !== undefined) {
     builder.set(['spec', 'template', 'metadata', 'labels', RESERVE_LABEL], name);
   }
-  if (operation !== 'CREATE') {
-    return;
-  }
+  const oldTemplates = arrayAt(oldObject, 'spec', 'volumeClaimTemplates');
   arrayAt(builder.get(['spec']), 'volumeClaimTemplates').forEach((template, index) => {
-    if (isRecord(template)) {
+    const labeled = operation === 'CREATE' || stringAt(oldTemplates[index], 'metadata', 'labels', RESERVE_LABEL) === name;
+    if (isRecord(template) && labeled) {
       builder.set(['spec', 'volumeClaimTemplates', index, 'metadata', 'labels', RESERVE_LABEL], name);
     }
   });

@@ -26,7 +26,7 @@ export function mutate(request: AdmissionRequest, context: AdmissionContext): Ad
   if (kind === RESERVE_KIND) {
     recordClaim(builder, request, context);
   }
-  applyDefaults(builder, kind, request.operation);
+  applyDefaults(builder, kind, request.operation, request.oldObject);
   return allowWithPatch(request.uid, builder.operations());
 }
 

@@ -29,7 +29,7 @@ export class JsonPatchBuilder {
   private readonly recorded: JsonPatchOperation[] = [];
 
   constructor(original: unknown) {
-    this.document = structuredClone(original);
+    this.document = cloneJson(original);
   }
 
   operations(): JsonPatchOperation[] {
@@ -85,9 +85,9 @@ export class JsonPatchBuilder {
       if (!Array.isArray(parent) || !exists) {
         throw new Error(`cannot set ${toPointer(segments)}: only existing array elements can be replaced`);
       }
-      parent[key] = structuredClone(value);
+      parent[key] = cloneJson(value);
     } else {
-      defineOwn(parent as Record<string, unknown>, key, structuredClone(value));
+      defineOwn(parent as Record<string, unknown>, key, cloneJson(value));
     }
     this.recorded.push({ op: exists ? 'replace' : 'add', path: toPointer(segments), value });
   }
@@ -131,6 +131,23 @@ function nest(segments: readonly PathSegment[], value: unknown): unknown {
     nested = map;
   }
   return nested;
+}
+
+// Copies a JSON value into arrays and objects of this realm. structuredClone returns objects
+// of the outer realm when called inside a VM context (as in Jest's ESM mode), and
+// isDeepStrictEqual, which compares prototypes, would then never match values built here.
+function cloneJson(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(cloneJson);
+  }
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    defineOwn(copy, key, cloneJson(child));
+  }
+  return copy;
 }
 
 // Defines the key as an own property even when it is `__proto__`, which plain assignment

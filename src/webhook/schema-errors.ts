@@ -1,6 +1,7 @@
 // Runs the generated CRD schema validators and merges their errors with the webhook's own.
 import { validateReserve, validateReserveSet } from '../schema/index.js';
 import type { AdmissionContext, SchemaValidator, SchemaValidators } from './admission-context.js';
+import { isRecord } from './admission-review.js';
 import { normalizeFieldErrorType, type FieldError } from './field-errors.js';
 
 /** The validators compiled from the CRD schemas in src/schema. */
@@ -26,13 +27,26 @@ export function schemaErrors(validator: SchemaValidator | undefined, object: unk
   if (validator === undefined) {
     return [];
   }
-  return validator(object).map((error) => ({
+  return validator(withSchemaMetadata(object)).map((error) => ({
     path: toFieldPath(error.path),
     type: normalizeFieldErrorType(error.type),
     value: error.value,
     message: error.message,
     body: error.message,
   }));
+}
+
+/**
+ * Keeps only metadata.name, the one metadata field the CRD schemas declare (for their name
+ * length rule). The apiserver validates the rest of ObjectMeta itself, and the generated
+ * validators would report fields such as metadata.uid or metadata.labels as not declared.
+ */
+function withSchemaMetadata(object: unknown): unknown {
+  if (!isRecord(object) || !isRecord(object.metadata)) {
+    return object;
+  }
+  const { name } = object.metadata;
+  return { ...object, metadata: name === undefined ? {} : { name } };
 }
 
 /**

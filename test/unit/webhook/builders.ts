@@ -164,9 +164,10 @@ export function withVolume(name: string): Modifier<TemplateOwner> {
   };
 }
 
-export function withClaimTemplate(name: string, storage: string | undefined = '1Gi'): Modifier<TemplateOwner> {
+/** Adds a claim template; a null `storage` leaves the storage request out. */
+export function withClaimTemplate(name: string, storage: string | null = '1Gi'): Modifier<TemplateOwner> {
   return (object) => {
-    const requests: Record<string, string> = storage === undefined ? {} : { storage };
+    const requests: Record<string, string> = storage === null ? {} : { storage };
     object.spec.volumeClaimTemplates = [
       ...(object.spec.volumeClaimTemplates ?? []),
       { metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests } } },
@@ -186,9 +187,13 @@ export function withUpdateStrategy(type: 'Replace' | 'OnDelete'): Modifier<Reser
   };
 }
 
-/** Returns a deep copy of `object` with the modifiers applied. */
+/**
+ * Returns a deep copy of `object` with the modifiers applied. The copy goes through JSON, as
+ * objects do on their way to a webhook. Under Jest, structuredClone returns objects of another
+ * realm, and isDeepStrictEqual never finds those equal to objects built here.
+ */
 export function changed<T extends TemplateOwner>(object: T, ...modifiers: Modifier<T>[]): T {
-  const copy = structuredClone(object);
+  const copy = JSON.parse(JSON.stringify(object)) as T;
   modifiers.forEach((modify) => modify(copy));
   return copy;
 }
@@ -225,6 +230,9 @@ export interface ContextOptions {
   sets?: ReserveSet[];
   clock?: () => Date;
   getReserveSet?: AdmissionContext['getReserveSet'];
+  /** Schema validators in place of the generated ones; `{}` runs none, as with a CRD without its schema. */
+  schemaValidators?: AdmissionContext['schemaValidators'];
+  lookupTimeoutMs?: number;
 }
 
 export function admissionContext(options: ContextOptions = {}): AdmissionContext {
@@ -236,6 +244,8 @@ export function admissionContext(options: ContextOptions = {}): AdmissionContext
       options.getReserveSet ??
       (async (namespace, name) =>
         sets.find((set) => set.metadata.namespace === namespace && set.metadata.name === name)),
+    schemaValidators: options.schemaValidators,
+    lookupTimeoutMs: options.lookupTimeoutMs,
   };
 }
 
@@ -250,7 +260,7 @@ export function patchOf(response: AdmissionResponse): jsonpatch.Operation[] {
 
 /** Applies the response's patch to a copy of the request object, as the apiserver does. */
 export function patched<T>(object: T, response: AdmissionResponse): T {
-  return jsonpatch.applyPatch(structuredClone(object), patchOf(response), true, false).newDocument;
+  return jsonpatch.applyPatch(object, patchOf(response), true, false).newDocument;
 }
 
 export interface Admission {
