@@ -159,7 +159,8 @@ describe('buildPod', () => {
   test('lastNodeName option overrides the status', () => {
     const built = buildPod(reserve('db', withStatus({ lastNodeName: 'node-1' })), { lastNodeName: 'node-2' });
 
-    expect(built.spec!.affinity!.nodeAffinity!.preferredDuringSchedulingIgnoredDuringExecution![0]!.preference.matchFields![0]!.values).toEqual(['node-2']);
+    const [preferred] = built.spec!.affinity!.nodeAffinity!.preferredDuringSchedulingIgnoredDuringExecution!;
+    expect(preferred!.preference.matchFields![0]!.values).toEqual(['node-2']);
   });
 
   test('first Pod gets only the template affinity', () => {

@@ -2,6 +2,7 @@ import {
   BucketRateLimiter,
   ItemExponentialRateLimiter,
   MaxOfRateLimiter,
+  type RateLimiter,
   defaultRateLimiter,
 } from '../../../src/reconcile/rate-limiter.js';
 import { TokenBucket } from '../../../src/reconcile/token-bucket.js';
@@ -60,7 +61,7 @@ describe('ItemExponentialRateLimiter', () => {
 describe('BucketRateLimiter', () => {
   test('allows the burst, then paces retries', () => {
     const clock = new FakeClock();
-    const limiter = new BucketRateLimiter(new TokenBucket({ ratePerSecond: 10, burst: 2, clock }));
+    const limiter: RateLimiter = new BucketRateLimiter(new TokenBucket({ ratePerSecond: 10, burst: 2, clock }));
 
     const delays = ['a', 'b', 'c', 'd'].map((key) => limiter.when(key));
 
@@ -69,7 +70,7 @@ describe('BucketRateLimiter', () => {
 
   test('keeps no per-key history', () => {
     const clock = new FakeClock();
-    const limiter = new BucketRateLimiter(new TokenBucket({ ratePerSecond: 1, burst: 1, clock }));
+    const limiter: RateLimiter = new BucketRateLimiter(new TokenBucket({ ratePerSecond: 1, burst: 1, clock }));
     limiter.when('a');
 
     expect(limiter.retries('a')).toBe(0);

@@ -75,7 +75,12 @@ describe('Reserve phase', () => {
     { name: 'unscheduled Pod', reserve: owner, pod: podOf(owner), phase: 'Pending' },
     { name: 'scheduled Pod', reserve: owner, pod: podOf(owner, withNode('node-1'), withPhase('Running')), phase: 'Starting' },
     { name: 'Ready Pod', reserve: owner, pod: running(owner), phase: 'Running' },
-    { name: 'terminating Pod', reserve: owner, pod: podOf(owner, withNode('node-1'), withReady(), withDeletionTimestamp()), phase: 'Pending' },
+    {
+      name: 'terminating Pod',
+      reserve: owner,
+      pod: podOf(owner, withNode('node-1'), withReady(), withDeletionTimestamp()),
+      phase: 'Pending',
+    },
     { name: 'failed Pod', reserve: owner, pod: failed(owner, 0), phase: 'Pending' },
     { name: 'paused with a Pod', reserve: paused, pod: running(paused), phase: 'Pausing' },
     { name: 'paused without a Pod', reserve: paused, pod: undefined, phase: 'Paused' },
@@ -388,7 +393,11 @@ describe('Reserve status fields', () => {
 
 describe('Reserve transition times', () => {
   test('transition time kept while status holds', () => {
-    const owner = reserve('db', withCondition('Ready', 'True', 'PodReady', at(10)), withCondition('Stalled', 'False', 'NotStalled', at(10)));
+    const owner = reserve(
+      'db',
+      withCondition('Ready', 'True', 'PodReady', at(10)),
+      withCondition('Stalled', 'False', 'NotStalled', at(10)),
+    );
 
     const status = statusOf(owner, { pod: running(owner) });
 
