@@ -213,8 +213,8 @@ function findStall(observation: Observation): Verdict | undefined {
   const unschedulableSince = pod === undefined ? undefined : podUnschedulableSince(pod);
   const stallMs = input.unschedulableStallMs ?? DEFAULT_UNSCHEDULABLE_STALL_MS;
   if (unschedulableSince !== undefined && input.now - unschedulableSince >= stallMs) {
-    // The message names the start time rather than the elapsed time, so that the status does
-    // not change with the clock alone: each status write queues the Reserve again.
+    // The message names the start time, not the elapsed time, because a status that changes
+    // with the clock alone would be written on every reconcile, and each write queues it again.
     return {
       reason: StallReason.Unschedulable,
       message: `Pod ${podName} has been unschedulable since ${formatTime(unschedulableSince)}: ${schedulerMessage(pod)}`,

@@ -62,8 +62,8 @@ function summary(status: ReserveStatus, type: string): [string, string] {
   return [condition.status, condition.reason];
 }
 
-const running = (owner: Reserve): V1Pod => podOf(owner, withNode('node-1'), withReady(30));
-const failed = (owner: Reserve, failuresBefore: number): V1Pod =>
+const runningPod = (owner: Reserve): V1Pod => podOf(owner, withNode('node-1'), withReady(30));
+const failedPod = (owner: Reserve, failuresBefore: number): V1Pod =>
   podOf(owner, withNode('node-1'), withPhase('Failed'), withAnnotations({ [POD_FAILURES_ANNOTATION]: String(failuresBefore) }));
 
 describe('Reserve phase', () => {
@@ -74,29 +74,29 @@ describe('Reserve phase', () => {
     { name: 'no Pod', reserve: owner, pod: undefined, phase: 'Pending' },
     { name: 'unscheduled Pod', reserve: owner, pod: podOf(owner), phase: 'Pending' },
     { name: 'scheduled Pod', reserve: owner, pod: podOf(owner, withNode('node-1'), withPhase('Running')), phase: 'Starting' },
-    { name: 'Ready Pod', reserve: owner, pod: running(owner), phase: 'Running' },
+    { name: 'Ready Pod', reserve: owner, pod: runningPod(owner), phase: 'Running' },
     {
       name: 'terminating Pod',
       reserve: owner,
       pod: podOf(owner, withNode('node-1'), withReady(), withDeletionTimestamp()),
       phase: 'Pending',
     },
-    { name: 'failed Pod', reserve: owner, pod: failed(owner, 0), phase: 'Pending' },
-    { name: 'paused with a Pod', reserve: paused, pod: running(paused), phase: 'Pausing' },
+    { name: 'failed Pod', reserve: owner, pod: failedPod(owner, 0), phase: 'Pending' },
+    { name: 'paused with a Pod', reserve: paused, pod: runningPod(paused), phase: 'Pausing' },
     { name: 'paused without a Pod', reserve: paused, pod: undefined, phase: 'Paused' },
   ])('$name is $phase', ({ reserve: subject, pod: observed, phase }) => {
     expect(statusOf(subject, { pod: observed }).phase).toBe(phase);
   });
 
   test('repeated failures are Failed', () => {
-    expect(statusOf(owner, { pod: failed(owner, 4) }).phase).toBe('Failed');
+    expect(statusOf(owner, { pod: failedPod(owner, 4) }).phase).toBe('Failed');
   });
 
   test('Failed stays until a Pod is Ready', () => {
     const stalled = reserve('db', withStatus({ phase: 'Failed', podFailures: 5 }));
 
     expect(statusOf(stalled, { pod: podOf(stalled, withNode('node-1'), withPhase('Running')) }).phase).toBe('Failed');
-    expect(statusOf(stalled, { pod: running(stalled) }).phase).toBe('Running');
+    expect(statusOf(stalled, { pod: runningPod(stalled) }).phase).toBe('Running');
   });
 });
 
@@ -104,7 +104,7 @@ describe('Reserve conditions', () => {
   test('Running is Ready and settled', () => {
     const owner = reserve('db');
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(summary(status, ConditionType.Ready)).toEqual(['True', 'PodReady']);
     expect(summary(status, ConditionType.Reconciling)).toEqual(['False', 'Reconciled']);
@@ -125,7 +125,7 @@ describe('Reserve conditions', () => {
   test('Pausing is reconciling', () => {
     const owner = reserve('db', withPaused(true));
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(summary(status, ConditionType.Ready)).toEqual(['False', ProgressReason.Pausing]);
     expect(summary(status, ConditionType.Reconciling)).toEqual(['True', ProgressReason.Pausing]);
@@ -141,7 +141,7 @@ describe('Reserve conditions', () => {
       pod: (owner: Reserve) => podOf(owner, withNode('node-1'), withDeletionTimestamp()),
       reason: ProgressReason.PodTerminating,
     },
-    { name: 'failed Pod', pod: (owner: Reserve) => failed(owner, 0), reason: ProgressReason.PodFailed },
+    { name: 'failed Pod', pod: (owner: Reserve) => failedPod(owner, 0), reason: ProgressReason.PodFailed },
     {
       name: 'unschedulable Pod',
       pod: (owner: Reserve) => podOf(owner, withUnschedulable(90)),
@@ -172,7 +172,7 @@ describe('Reserve conditions', () => {
     const owner = reserve('db', withVolumeClaimTemplates('data'));
     const data = pvc('data-db', withControllerOf(owner), withDeletionTimestamp());
 
-    const status = statusOf(owner, { pvcs: [data], pod: running(owner) });
+    const status = statusOf(owner, { pvcs: [data], pod: runningPod(owner) });
 
     expect(summary(status, ConditionType.Reconciling)).toEqual(['True', ProgressReason.WaitingForPersistentVolumeClaims]);
   });
@@ -187,7 +187,7 @@ describe('Reserve conditions', () => {
   test('observedGeneration is stamped everywhere', () => {
     const owner = reserve('db', withGeneration(7));
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(status.observedGeneration).toBe(7);
     expect(status.conditions!.map((condition) => condition.observedGeneration)).toEqual([7, 7, 7, 7, 7]);
@@ -255,7 +255,7 @@ describe('Reserve stalls', () => {
   test('repeated failures stall', () => {
     const owner = reserve('db');
 
-    const status = statusOf(owner, { pod: failed(owner, 4) });
+    const status = statusOf(owner, { pod: failedPod(owner, 4) });
 
     expect(status.podFailures).toBe(5);
     expect(summary(status, ConditionType.Stalled)).toEqual(['True', StallReason.PodFailedRepeatedly]);
@@ -266,8 +266,8 @@ describe('Reserve stalls', () => {
     const owner = reserve('db');
     const backoff = { initialDelayMs: 1, maxDelayMs: 1, stallThreshold: 2 };
 
-    expect(statusOf(owner, { pod: failed(owner, 0), failureBackoff: backoff }).phase).toBe('Pending');
-    expect(statusOf(owner, { pod: failed(owner, 1), failureBackoff: backoff }).phase).toBe('Failed');
+    expect(statusOf(owner, { pod: failedPod(owner, 0), failureBackoff: backoff }).phase).toBe('Pending');
+    expect(statusOf(owner, { pod: failedPod(owner, 1), failureBackoff: backoff }).phase).toBe('Failed');
   });
 
   test('long unschedulable Pod stalls', () => {
@@ -296,7 +296,7 @@ describe('Reserve stalls', () => {
 describe('Reserve failure count', () => {
   test('failed Pod counts once', () => {
     const owner = reserve('db', withStatus({ podFailures: 2 }));
-    const pod = failed(owner, 2);
+    const pod = failedPod(owner, 2);
 
     const first = statusOf(owner, { pod });
     const second = recalculate(owner, first, { pod });
@@ -312,7 +312,7 @@ describe('Reserve failure count', () => {
   test('Ready Pod resets the count', () => {
     const owner = reserve('db', withStatus({ podFailures: 3 }));
 
-    expect(statusOf(owner, { pod: running(owner) }).podFailures).toBe(0);
+    expect(statusOf(owner, { pod: runningPod(owner) }).podFailures).toBe(0);
   });
 
   test('Succeeded Pod counts as a failure', () => {
@@ -324,7 +324,7 @@ describe('Reserve failure count', () => {
   test('Pod ending during a pause does not count', () => {
     const owner = reserve('db', withPaused(true), withStatus({ podFailures: 1 }));
 
-    expect(statusOf(owner, { pod: failed(owner, 1) }).podFailures).toBe(1);
+    expect(statusOf(owner, { pod: failedPod(owner, 1) }).podFailures).toBe(1);
   });
 
   test('terminating failed Pod does not count again', () => {
@@ -337,7 +337,7 @@ describe('Reserve failure count', () => {
 describe('Reserve status fields', () => {
   test('describe the current Pod', () => {
     const owner = reserve('db', withVolumeClaimTemplates('data'));
-    const pod = running(owner);
+    const pod = runningPod(owner);
 
     const status = statusOf(owner, { pod, pvcs: [pvc('data-db', withControllerOf(owner))] });
 
@@ -361,7 +361,7 @@ describe('Reserve status fields', () => {
 
   test('UpdatePending follows the Pod template', () => {
     const owner = reserve('db');
-    const pod = running(owner);
+    const pod = runningPod(owner);
     const changed = reserve('db', withImage('example.com/heavy:2'));
 
     const status = statusOf(changed, { pod });
@@ -385,7 +385,7 @@ describe('Reserve status fields', () => {
     const owner = reserve('db', withCondition('Ready', 'False'), withStatus({ phase: 'Starting' }));
     const before = structuredClone(owner);
 
-    statusOf(owner, { pod: running(owner) });
+    statusOf(owner, { pod: runningPod(owner) });
 
     expect(owner).toEqual(before);
   });
@@ -399,7 +399,7 @@ describe('Reserve transition times', () => {
       withCondition('Stalled', 'False', 'NotStalled', at(10)),
     );
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(conditionOf(status, ConditionType.Ready).lastTransitionTime).toBe(at(10));
     expect(conditionOf(status, ConditionType.Stalled).lastTransitionTime).toBe(at(10));
@@ -408,7 +408,7 @@ describe('Reserve transition times', () => {
   test('transition time moves when status flips', () => {
     const owner = reserve('db', withCondition('Ready', 'False', 'PodStarting', at(10)));
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(conditionOf(status, ConditionType.Ready).lastTransitionTime).toBe(at(100));
   });
@@ -417,7 +417,7 @@ describe('Reserve transition times', () => {
     const owner = reserve('db');
 
     const starting = statusOf(owner, { pod: podOf(owner, withNode('node-1')) });
-    const ready = recalculate(owner, starting, { pod: running(owner) });
+    const ready = recalculate(owner, starting, { pod: runningPod(owner) });
     const readyAgain = recalculate(owner, ready, { pod: podOf(owner, withNode('node-2'), withReady(95)), now: NOW + 60_000 });
 
     expect(starting).not.toHaveProperty('firstReadyTime');
@@ -428,7 +428,7 @@ describe('Reserve transition times', () => {
   test('lastPausedTime set when the Pod is gone', () => {
     const owner = reserve('db', withPaused(true), withStatus({ phase: 'Running', firstReadyTime: at(30) }));
 
-    const pausing = statusOf(owner, { pod: running(owner) });
+    const pausing = statusOf(owner, { pod: runningPod(owner) });
     const paused = recalculate(owner, pausing, {});
     const stillPaused = recalculate(owner, paused, { now: NOW + 60_000 });
 
@@ -483,7 +483,7 @@ describe('Reserve transition times', () => {
   test('first boot sets no resume fields', () => {
     const owner = reserve('db');
 
-    const status = statusOf(owner, { pod: running(owner) });
+    const status = statusOf(owner, { pod: runningPod(owner) });
 
     expect(status).not.toHaveProperty('lastResumedTime');
     expect(status).not.toHaveProperty('lastResumeSeconds');
@@ -500,14 +500,14 @@ describe('Reserve status idempotence', () => {
     { name: 'creating', reserve: owner, input: { pvcs: [data] } },
     { name: 'waiting for PVCs', reserve: owner, input: {} },
     { name: 'starting', reserve: owner, input: { pvcs: [data], pod: podOf(owner, withNode('node-1')) } },
-    { name: 'running', reserve: owner, input: { pvcs: [data], pod: running(owner) } },
-    { name: 'failed', reserve: owner, input: { pvcs: [data], pod: failed(owner, 0) } },
-    { name: 'stalled by failures', reserve: owner, input: { pvcs: [data], pod: failed(owner, 4) } },
+    { name: 'running', reserve: owner, input: { pvcs: [data], pod: runningPod(owner) } },
+    { name: 'failed', reserve: owner, input: { pvcs: [data], pod: failedPod(owner, 0) } },
+    { name: 'stalled by failures', reserve: owner, input: { pvcs: [data], pod: failedPod(owner, 4) } },
     { name: 'unschedulable', reserve: owner, input: { pvcs: [data], pod: podOf(owner, withUnschedulable(90)) } },
     { name: 'stalled unschedulable', reserve: owner, input: { pvcs: [data], pod: podOf(owner, withUnschedulable(-600)) } },
     { name: 'foreign PVC', reserve: owner, input: { foreignPvcs: ['data-db'] } },
     { name: 'foreign Pod', reserve: owner, input: { pvcs: [data], foreignPod: pod('db') } },
-    { name: 'pausing', reserve: paused, input: { pvcs: [data], pod: running(paused) } },
+    { name: 'pausing', reserve: paused, input: { pvcs: [data], pod: runningPod(paused) } },
     { name: 'paused', reserve: paused, input: { pvcs: [data] } },
   ])('$name status is a fixed point', ({ reserve: subject, input }) => {
     const first = statusOf(subject, input);

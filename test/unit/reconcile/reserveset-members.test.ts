@@ -33,14 +33,16 @@ const set = reserveSet('pool');
 const hash = setTemplateHash(set);
 const onDelete = reserveSet('pool', withUpdateStrategy('OnDelete'));
 
-/** A member whose first boot finished and that the set has not paused yet. */
+/** Gives the member the status of one that booted and that the set has not paused yet. */
 const booted: Modifier<Reserve> = withStatus({ phase: 'Running', firstReadyTime: at(10) });
-/** A member the set paused whose Pod is still terminating. */
+
+/** Gives the member the spec and status of one the set paused, with its Pod still terminating. */
 const pausing: Modifier<Reserve> = (object) => {
   object.spec.paused = true;
   object.status = { ...object.status, phase: 'Pausing', firstReadyTime: at(10) };
 };
-/** A warm member that someone unpaused without the webhook. */
+
+/** Makes the member warm, then unpauses it without a claim record, as a client that bypasses the webhook would. */
 const unpausedAfterWarm: Modifier<Reserve> = (object) => {
   asWarm()(object);
   object.spec.paused = false;

@@ -8,6 +8,7 @@ import {
 import { RESERVESET_LABEL } from '../../../src/schema/constants.js';
 import type { Condition, Reserve, ReserveSet, ReserveSetStatus } from '../../../src/schema/types.js';
 import {
+  type Modifier,
   T0,
   at,
   asWarm,
@@ -39,7 +40,13 @@ function statusOf(set: ReserveSet, members: Members, input: Partial<ReserveSetSt
 function membersOf(set: ReserveSet, ...states: MemberState[]): { member: Reserve; state: MemberState }[] {
   return states.map((state, index) => {
     const name = `pool-${index}`;
-    const modifiers = state === 'warm' ? [asWarm()] : state === 'stale' ? [asWarm(), withTemplateHashLabel('old')] : [];
+    const modifiers: Modifier<Reserve>[] = [];
+    if (state === 'warm' || state === 'stale') {
+      modifiers.push(asWarm());
+    }
+    if (state === 'stale') {
+      modifiers.push(withTemplateHashLabel('old'));
+    }
     return { member: member(set, name, ...modifiers), state };
   });
 }
