@@ -52,12 +52,22 @@ async function readKeyPair(directory: string): Promise<KeyPair> {
 }
 
 function checkKeyPair(pair: KeyPair, directory: string): void {
-  const certificate = new X509Certificate(pair.cert);
-  if (!certificate.checkPrivateKey(createPrivateKey(pair.key))) {
+  const certificate = parsePem(() => new X509Certificate(pair.cert), join(directory, CERT_FILE), 'certificate');
+  const privateKey = parsePem(() => createPrivateKey(pair.key), join(directory, KEY_FILE), 'private key');
+  if (!certificate.checkPrivateKey(privateKey)) {
     throw new Error(`${join(directory, KEY_FILE)} does not match the public key of ${join(directory, CERT_FILE)}`);
   }
   if (Date.parse(certificate.validTo) < Date.now()) {
     throw new Error(`${join(directory, CERT_FILE)} expired at ${certificate.validTo}`);
+  }
+}
+
+// Names the file in a parse error, which OpenSSL reports only as e.g. `PEM routines::no start line`.
+function parsePem<T>(parse: () => T, path: string, what: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new Error(`${path} is not a valid PEM ${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
