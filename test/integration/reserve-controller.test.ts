@@ -79,7 +79,7 @@ describe('Reserve controller', () => {
     await phase('alpha', 'Running');
     expect((await api.pvc(PVC('alpha')))?.metadata?.uid).toBe(pvcBefore?.metadata?.uid);
     const preferred = pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
-    const values = preferred.flatMap((term) => term.preference.matchExpressions ?? []).flatMap((e) => e.values ?? []);
+    const values = preferred.flatMap((term) => term.preference.matchFields ?? []).flatMap((e) => e.values ?? []);
     expect(values).toContain(lastNode);
     const status = (await api.getReserve('alpha'))?.status;
     expect(status?.lastResumedTime).toBeDefined();
