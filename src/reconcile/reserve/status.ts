@@ -204,6 +204,9 @@ function findStall(observation: Observation): Verdict | undefined {
       message: `Pod ${podName} exists but is not controlled by this Reserve; delete it so that the Reserve can create its own.`,
     };
   }
+  // NOTE: only terminal Pods count as failures. Under restartPolicy Always, the default, a
+  // container in CrashLoopBackOff keeps its Pod in phase Running, so the Reserve stays Starting
+  // and never stalls, and a ReserveSet member in that state stays warming and is never replaced.
   if (!observation.podReady && isStalledByFailures(failureBackoff(observation), observation.podFailures)) {
     return {
       reason: StallReason.PodFailedRepeatedly,

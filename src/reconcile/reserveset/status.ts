@@ -2,10 +2,13 @@
 // writes the status only when this returns something different from what is stored.
 //
 // Conditions follow kstatus, so Flux and Argo CD report a ReserveSet as:
-// - Current when every unclaimed member is warm and built from the current template, and
-//   their number is spec.replicas;
-// - InProgress while Reconciling=True: filling, scaling down, replacing stale members;
-// - Failed while Stalled=True: some member cannot become warm (see the message).
+// - Current when spec.replicas unclaimed members exist and all are warm. Under Replace a warm
+//   member is built from the current template, but under OnDelete older warm members count too.
+// - InProgress while Reconciling=True: filling, scaling down, replacing stale members.
+// - Failed while Stalled=True: some member cannot become warm (see the message). Reconciling is
+//   True as well then, but kstatus reads whichever of the two comes first in the list
+//   (checkGenericProperties in sigs.k8s.io/cli-utils/pkg/kstatus), and Stalled is appended
+//   before Reconciling.
 import { RESERVESET_LABEL, TEMPLATE_HASH_LABEL } from '../../schema/constants.js';
 import { canonicalJson } from '../../schema/template-hash.js';
 import type { Reserve, ReserveSet, ReserveSetStatus } from '../../schema/types.js';
