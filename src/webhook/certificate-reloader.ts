@@ -63,11 +63,11 @@ function checkKeyPair(pair: KeyPair, directory: string): void {
 }
 
 // Names the file in a parse error, which OpenSSL reports only as e.g. `PEM routines::no start line`.
-function parsePem<T>(parse: () => T, path: string, what: string): T {
+function parsePem<T>(parse: () => T, path: string, description: string): T {
   try {
     return parse();
   } catch (error) {
-    throw new Error(`${path} is not a valid PEM ${what}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${path} is not a valid PEM ${description}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -66,7 +66,7 @@ function checkClaimedUpdate(request: AdmissionRequest, context: AdmissionContext
   const { oldObject, object, userInfo } = request;
   const claim = claimOf(oldObject);
   if (!isDeepStrictEqual(claim, claimOf(object))) {
-    return `spec.claim of Reserve "${objectName(oldObject)}" is read-only: it records the claim by ${describeClaim(claim)}; leave it out of the request`;
+    return `spec.claim of Reserve "${objectName(oldObject)}" is read-only: it records the claim by ${describeClaim(claim)}; send it unchanged, or leave it out of a patch`;
   }
   if (isClaimantOrPrivileged(request, context)) {
     return undefined;
@@ -94,6 +94,9 @@ function checkDelete(request: AdmissionRequest, context: AdmissionContext): stri
  * Returns the set when the request tries to claim an unclaimed member: an UPDATE by anyone
  * but the operator that leaves it unpaused and either changes its spec or changes nothing.
  * A metadata-only change, such as a label from a tool, is not a claim.
+ *
+ * NOTE: a metadata-only change that removes the pool label or the set's ownerReference
+ * detaches a warm member without a claim record, and nothing here denies it.
  */
 function claimedMembership(request: AdmissionRequest, context: AdmissionContext): SetMembership | undefined {
   const { oldObject, object } = request;

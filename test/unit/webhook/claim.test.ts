@@ -181,7 +181,7 @@ describe('claim validation', () => {
     [
       'a removal of spec.claim by the claimant',
       update(claimedRunning, changed(claimedRunning, (object) => delete object.spec.claim), alice),
-      ['spec.claim of Reserve "r" is read-only', '"alice"'],
+      ['spec.claim of Reserve "r" is read-only', '"alice"', 'send it unchanged'],
     ],
     [
       'a change of spec.claim by an admin',

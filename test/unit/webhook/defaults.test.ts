@@ -21,7 +21,7 @@ import {
 
 type TemplateOwner = Reserve | ReserveSet;
 
-/** Removes what the mutating webhook defaults, as a manifest written by hand leaves it out. */
+/** Returns a copy without the fields the mutating webhook defaults, as in a manifest written by hand. */
 function asWritten<T extends TemplateOwner>(object: T): T {
   return changed(object, (copy) => {
     delete copy.spec.template.metadata?.labels?.[RESERVE_LABEL];

@@ -103,7 +103,7 @@ export interface HttpResult {
   body: string;
 }
 
-export interface PostOptions {
+export interface RequestOptions {
   /** Headers besides the default Content-Type application/json. */
   headers?: Record<string, string>;
   /** Sends the body in chunks without a Content-Length. */
@@ -117,7 +117,7 @@ export function send(
   caCert: string,
   path: string,
   body: string | Buffer | undefined,
-  options: PostOptions = {},
+  options: RequestOptions = {},
 ): Promise<HttpResult> {
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...options.headers };

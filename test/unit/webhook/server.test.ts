@@ -52,7 +52,7 @@ function recordedClaim(): AdmissionRequest {
   return { ...request, object: patched(request.object, mutation) };
 }
 
-/** Sends a body and parses the metav1.Status the server answers with. */
+/** Sends a body and parses the metav1.Status in the response. */
 async function statusFor(body: string | Buffer, options = {}): Promise<{ code: number; status: V1Status }> {
   const result = await send(running.port, running.caCert, VALIDATE_PATH, body, options);
   return { code: result.status, status: JSON.parse(result.body) as V1Status };
