@@ -184,6 +184,19 @@ describe('webhook server failures', () => {
     expect(review.response?.status?.message).toContain(`timed out after ${LOOKUP_TIMEOUT_MS} ms`);
   });
 
+  test('times out a slow lookup', async () => {
+    lookup = () =>
+      new Promise((resolve) => {
+        setTimeout(() => resolve(reserveSet('pool')), LOOKUP_TIMEOUT_MS * 5).unref();
+      });
+    const request = recordedClaim();
+    const review = await postReview(running, VALIDATE_PATH, request);
+
+    expect(review.response?.uid).toBe(request.uid);
+    expect(review.response?.status?.code).toBe(500);
+    expect(review.response?.status?.message).toContain('retry the claim');
+  });
+
   test('logs a failed review with its UID', async () => {
     lookup = () => Promise.reject(new Error('lookup failed for the log'));
     const from = running.logs.records.length;
