@@ -456,6 +456,24 @@ describe('install manifests', () => {
       expect(logs.forbiddenLines()).toEqual([]);
     });
 
+    test('operator Pod meets restricted Pod Security', async () => {
+      const namespaceLabels = findObject<ManifestObject>(objects, 'Namespace', NAMESPACE).metadata.labels;
+      expect(namespaceLabels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+
+      // Pod Security admission enforces its profile on Pods only, so a Pod built from the
+      // template goes through a dry-run. A copy that breaks the profile shows it is enforced.
+      const template = viewOf(objects).deployment.spec!.template;
+      const pod = (name: string, spec: k8s.V1PodSpec) =>
+        JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NAMESPACE, labels: template.metadata?.labels }, spec });
+      await kubectlOk(['create', '--dry-run=server', '-f', '-'], { input: pod('operator-check', template.spec!) });
+
+      const escalating = structuredClone(template.spec!);
+      escalating.containers[0]!.securityContext = { ...escalating.containers[0]!.securityContext, allowPrivilegeEscalation: true };
+      const rejected = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: pod('escalating-check', escalating) });
+      expect(rejected.code).not.toBe(0);
+      expect(rejected.stderr).toContain('violates PodSecurity "restricted');
+    });
+
     // Permissions the operator must have, and ones it must not have: webhook configurations
     // are static in a cluster, and the operator reads no Secrets.
     const cases: { description: string; attributes: () => k8s.V1ResourceAttributes; allowed: boolean }[] = [
