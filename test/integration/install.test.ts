@@ -324,6 +324,7 @@ describe('install manifests', () => {
     const logs = new LogCapture();
     let operatorConfig: k8s.KubeConfig;
     let operator: Operator | undefined;
+    let config: OperatorConfig;
 
     const token = async (serviceAccount: string, inNamespace: string) =>
       (await kubectlOk(['create', 'token', serviceAccount, '--namespace', inNamespace, '--duration=1h'])).trim();
@@ -336,6 +337,14 @@ describe('install manifests', () => {
       await kubectlOk(['apply', '--server-side', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: identity }) });
       await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/reserves.pool.w-h-a.io', 'crd/reservesets.pool.w-h-a.io']);
       operatorConfig = tokenKubeConfig(admin, SERVICE_ACCOUNT, await token(SERVICE_ACCOUNT, NAMESPACE));
+      // The flags and environment of the Deployment. The operator runs without the webhook
+      // server (the apiserver could not reach it) and the probe server (it would listen on
+      // 0.0.0.0).
+      // NOTE: LeaderElector in src/operator/leader-election.ts sends Lease times with
+      // millisecond precision, which kube-apiserver v1.37.2 rejects with 400 BadRequest
+      // (MicroTime needs six fractional digits). Until that is fixed the operator never
+      // leads, and the tests that need the controllers time out.
+      config = { ...deploymentConfig(viewOf(objects), NAMESPACE), logLevel: 'info', resyncPeriodSeconds: 30 };
 
       // The authorizer learns of new bindings from a watch, so the first requests could be
       // rejected by a cache that is behind: wait until both bindings are in effect.
@@ -347,24 +356,13 @@ describe('install manifests', () => {
             resource: 'leases',
             verb: 'update',
             namespace: NAMESPACE,
-            name: 'reserve-operator',
+            name: config.leaseName,
           });
           return cluster.status?.allowed === true && lease.status?.allowed === true;
         },
         { description: `the RBAC bindings of ${OPERATOR_USER} to take effect` },
       );
 
-      // The flags and environment of the Deployment, without the webhook server (the
-      // apiserver could not reach it) and the probe server (it would listen on 0.0.0.0).
-      // NOTE: LeaderElector in src/operator/leader-election.ts sends Lease times with
-      // millisecond precision, which kube-apiserver v1.37.2 rejects with 400 BadRequest
-      // (MicroTime needs six fractional digits). Until that is fixed the operator never
-      // leads, and the tests that need the controllers time out.
-      const config: OperatorConfig = {
-        ...deploymentConfig(viewOf(objects), NAMESPACE),
-        logLevel: 'info',
-        resyncPeriodSeconds: 30,
-      };
       operator = new Operator({
         config,
         kubeConfig: operatorConfig,
@@ -391,7 +389,7 @@ describe('install manifests', () => {
       }).catch((error: Error) => {
         throw new Error(`${error.message}; last operator warning: ${logs.lastWarning() ?? 'none'}`);
       });
-      const lease = await admin.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: NAMESPACE, name: 'reserve-operator' });
+      const lease = await admin.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: NAMESPACE, name: config.leaseName });
       expect(lease.spec?.holderIdentity).toBe(operator?.identity);
       expect(logs.forbiddenLines()).toEqual([]);
     });
