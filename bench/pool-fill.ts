@@ -1,0 +1,171 @@
+// Pool fill: the time from creating a ReserveSet of N until all N members are warm, and the
+// apiserver requests it takes, beside a ReplicaSet of N bringing its Pods to Ready on the
+// same control plane and kwok nodes.
+//
+// A member is warm after a full cycle: Reserve, PVC (provisioned and bound), Pod, Ready,
+// pause, Pod deleted. The ReplicaSet's Pods use an emptyDir in place of the PVC, so the
+// baseline is the cheapest path to N Ready Pods.
+import {
+  apiserverRequests,
+  byVerb,
+  operatorLogFile,
+  seconds,
+  WRITE_VERBS,
+  type BenchContext,
+  type RequestCounts,
+  type SuiteResult,
+} from './lib/context.js';
+import { OperatorProcess } from './lib/operator-process.js';
+import {
+  createNamespace,
+  deleteNamespace,
+  replicaSet,
+  replicaSetsPath,
+  reserveSet,
+  reserveSetsPath,
+  waitForWebhooks,
+  watchFor,
+} from './lib/objects.js';
+import { difference, total } from './lib/prometheus.js';
+import type { Measure } from './lib/report.js';
+
+const SUITE = 'pool fill';
+const NAMESPACE_DELETE_TIMEOUT_MS = 600_000;
+
+interface FillResult {
+  seconds: number;
+  /** apiserver_request_total during the fill, keyed `VERB resource`. */
+  requests: RequestCounts;
+  /** Writes of the controller under test, keyed `verb resource`, events excluded. */
+  controllerWrites: Record<string, number>;
+  /** Events the controller under test created. */
+  events: number;
+}
+
+/** Allows one second per member on top of two minutes: ample for the sizes in context.ts. */
+const fillTimeoutMs = (replicas: number) => 120_000 + replicas * 1000;
+
+export async function runPoolFill(context: BenchContext): Promise<SuiteResult> {
+  const measures: Measure[] = [];
+  const details: Record<string, unknown> = {};
+  for (const replicas of context.sizes.poolSizes) {
+    const baseline = await fillReplicaSet(context, replicas);
+    const pool = await fillReserveSet(context, replicas);
+    details[`${replicas}`] = { reserveSet: pool, replicaSet: baseline };
+    const perMember = (counts: Record<string, number>) => total(counts) / replicas;
+    const writes = (counts: RequestCounts) => Object.fromEntries(Object.entries(counts).filter(([key]) => WRITE_VERBS.has(key.split(' ')[0]!)));
+    measures.push(
+      {
+        suite: SUITE,
+        name: `ReserveSet of ${replicas}, all warm`,
+        unit: 's',
+        value: pool.seconds,
+        baselineName: `ReplicaSet of ${replicas}, all Ready`,
+        baseline: baseline.seconds,
+        better: 'lower',
+      },
+      {
+        suite: SUITE,
+        name: `apiserver requests per member (${replicas})`,
+        unit: 'req',
+        value: perMember(pool.requests),
+        baselineName: `per ReplicaSet Pod (${replicas})`,
+        baseline: perMember(baseline.requests),
+        better: 'lower',
+      },
+      {
+        suite: SUITE,
+        name: `apiserver writes per member (${replicas})`,
+        unit: 'req',
+        value: perMember(writes(pool.requests)),
+        baselineName: `per ReplicaSet Pod (${replicas})`,
+        baseline: perMember(writes(baseline.requests)),
+        better: 'lower',
+      },
+      {
+        suite: SUITE,
+        name: `operator writes per member, no events (${replicas})`,
+        unit: 'req',
+        value: perMember(pool.controllerWrites),
+        baselineName: `ReplicaSet controller writes per Pod (${replicas})`,
+        baseline: perMember(baseline.controllerWrites),
+        better: 'lower',
+      },
+    );
+    context.log(`pool fill ${replicas}: requests by verb, ReserveSet ${JSON.stringify(byVerb(pool.requests))}`);
+    context.log(`pool fill ${replicas}: requests by verb, ReplicaSet ${JSON.stringify(byVerb(baseline.requests))}`);
+  }
+  return { measures, details };
+}
+
+async function fillReplicaSet(context: BenchContext, replicas: number): Promise<FillResult> {
+  const { api } = context;
+  const namespace = `bench-rs-${replicas}-${context.runId}`;
+  const name = 'baseline';
+  await createNamespace(api, namespace);
+  try {
+    const ready = await watchFor(
+      api,
+      replicaSetsPath(namespace),
+      (object) => object.metadata?.name === name && ((object.status?.readyReplicas as number | undefined) ?? 0) >= replicas,
+    );
+    const before = await apiserverRequests(api);
+    context.log(`pool fill ${replicas}: creating ReplicaSet ${namespace}/${name}`);
+    const started = performance.now();
+    await api.ok('POST', replicaSetsPath(namespace), { body: replicaSet(name, replicas) });
+    const finished = await ready.wait(fillTimeoutMs(replicas), `${replicas} Ready Pods of ReplicaSet ${namespace}/${name}`);
+    const requests = difference(await apiserverRequests(api), before);
+    context.log(`pool fill ${replicas}: ReplicaSet Ready in ${seconds(finished - started).toFixed(1)}s`);
+    // The ReplicaSet controller creates the Pods and writes the set's status; the events it
+    // records cannot be told apart from the scheduler's at the apiserver.
+    const controllerWrites = pick(requests, ['POST pods', 'PUT replicasets/status', 'PATCH replicasets/status']);
+    return { seconds: seconds(finished - started), requests, controllerWrites, events: Number.NaN };
+  } finally {
+    await cleanUp(context, namespace);
+  }
+}
+
+async function fillReserveSet(context: BenchContext, replicas: number): Promise<FillResult> {
+  const { api } = context;
+  const namespace = `bench-pool-${replicas}-${context.runId}`;
+  const name = 'pool';
+  await createNamespace(api, namespace);
+  let operator: OperatorProcess | undefined;
+  try {
+    operator = await OperatorProcess.start({ api, namespaces: [namespace], registerWebhooks: true, logFile: operatorLogFile('pool-fill') });
+    await waitForWebhooks(api, namespace);
+    const warm = await watchFor(
+      api,
+      reserveSetsPath(namespace),
+      (object) => object.metadata?.name === name && ((object.status?.warmReplicas as number | undefined) ?? 0) >= replicas,
+    );
+    const before = await apiserverRequests(api);
+    const writesBefore = await operator.writes();
+    context.log(`pool fill ${replicas}: creating ReserveSet ${namespace}/${name}`);
+    const started = performance.now();
+    await api.ok('POST', reserveSetsPath(namespace), { body: reserveSet(name, replicas) });
+    const finished = await warm.wait(fillTimeoutMs(replicas), `${replicas} warm members of ReserveSet ${namespace}/${name}; see ${operator.logFile}`);
+    const requests = difference(await apiserverRequests(api), before);
+    const operatorWrites = difference(await operator.writes(), writesBefore);
+    context.log(`pool fill ${replicas}: ReserveSet warm in ${seconds(finished - started).toFixed(1)}s`);
+    const events = operatorWrites['create events'] ?? 0;
+    delete operatorWrites['create events'];
+    return { seconds: seconds(finished - started), requests, controllerWrites: operatorWrites, events };
+  } finally {
+    // Stopping the operator first removes its webhook configurations, so nothing rejects
+    // the deletions of the namespace.
+    await operator?.stop();
+    await cleanUp(context, namespace);
+  }
+}
+
+async function cleanUp(context: BenchContext, namespace: string): Promise<void> {
+  context.log(`deleting namespace ${namespace}`);
+  if (!(await deleteNamespace(context.api, namespace, NAMESPACE_DELETE_TIMEOUT_MS))) {
+    context.log(`namespace ${namespace} is still being deleted after ${NAMESPACE_DELETE_TIMEOUT_MS / 1000}s; the next figures may be disturbed`);
+  }
+}
+
+function pick(counts: RequestCounts, keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.filter((key) => counts[key] !== undefined).map((key) => [key, counts[key]!]));
+}
