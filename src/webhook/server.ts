@@ -58,6 +58,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   let server: Server | undefined;
   let reloader: CertificateReloader | undefined;
   let listening = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   const start = async (): Promise<AddressInfo> => {
     if (server !== undefined) {
@@ -76,6 +78,13 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       app,
     );
     https.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
+    https.on('request', (_request, response) => {
+      inFlight++;
+      response.once('close', () => {
+        inFlight--;
+        if (inFlight === 0) drained?.();
+      });
+    });
     server = https;
     reloader = certificates;
     try {
@@ -103,8 +112,18 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     reloader = undefined;
     await new Promise<void>((resolve) => {
       https.close(() => resolve());
-      https.closeIdleConnections();
+      // The apiserver keeps its connections open for reuse, and Node does not count a TLS
+      // connection between requests as idle in every state, so close() alone would wait for
+      // the apiserver's own idle timeout (90 s). Requests in flight finish first.
+      const closeAll = () => https.closeAllConnections();
+      if (inFlight === 0) {
+        closeAll();
+      } else {
+        drained = closeAll;
+        setTimeout(closeAll, REQUEST_TIMEOUT_MS).unref();
+      }
     });
+    drained = undefined;
     logger.info('webhook server stopped');
   };
 

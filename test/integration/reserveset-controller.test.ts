@@ -187,7 +187,7 @@ describe('ReserveSet controller', () => {
 
   test('an operator restarted in the middle of a fill never exceeds replicas', async () => {
     await stop();
-    await start({ config: { createRate: 5, createBurst: 5 } });
+    await start({ config: { createRate: 1, createBurst: 1 } });
     await api.createReserveSet(reserveSet('restart', 8, fastBoot));
     await waitFor(async () => ((await members('restart')).length >= 3 ? true : undefined), { description: 'the fill to begin' });
     await stop();

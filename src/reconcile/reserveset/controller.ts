@@ -228,7 +228,9 @@ export class ReserveSetController {
   private async replaceStuck(key: string, set: ReserveSet, unclaimed: ClassifiedMember[], log: Logger): Promise<number | undefined> {
     const stuck = unclaimed.filter(({ state }) => state === 'stuck');
     if (stuck.length === 0) {
-      this.stuckReplacements.delete(key);
+      // The backoff resets only once the pool is healthy: while a replacement warms up, the
+      // next member to get stuck must still wait its turn.
+      if (unclaimed.every(({ state }) => state === 'warm')) this.stuckReplacements.delete(key);
       return undefined;
     }
     const record = this.stuckReplacements.get(key) ?? { count: 0, nextAllowedMs: 0 };
