@@ -50,7 +50,11 @@ export function validateReserveSet(object: unknown): FieldError[] {
 
 function compile(crd: CustomResourceDefinition): KindValidator {
   const schema = crd.spec.versions[0]!.schema.openAPIV3Schema;
-  return { schema, validate: ajv.compile(toAjvSchema(schema)) };
+  const converted = toAjvSchema(schema) as { properties: Record<string, Record<string, unknown>> };
+  // The apiserver checks ObjectMeta itself and ignores the CRD schema for it, so the
+  // validators accept every metadata field, as the apiserver does.
+  delete converted.properties.metadata!.additionalProperties;
+  return { schema, validate: ajv.compile(converted) };
 }
 
 function run(validator: KindValidator, object: unknown): FieldError[] {

@@ -93,6 +93,17 @@ describe('validateReserve', () => {
     ['a quantity written as a number', reserve('dev-box', withField(['spec', 'volumeClaimTemplates', 0, 'spec', 'resources', 'requests', 'storage'], 1073741824))],
     ['one port over two protocols', reserve('dev-box', withField([...container, 'ports'], [{ containerPort: 53 }, { containerPort: 53, protocol: 'UDP' }]))],
     ['a name at the maximum length', reserve('a'.repeat(MAX_RESERVE_NAME_LENGTH))],
+    [
+      'metadata as the apiserver stores it',
+      reserve(
+        'dev-box',
+        withField(['metadata', 'namespace'], 'agents'),
+        withField(['metadata', 'uid'], '8f7e6d5c-0000-4000-8000-000000000001'),
+        withField(['metadata', 'resourceVersion'], '42'),
+        withField(['metadata', 'labels'], { app: 'agent' }),
+        withField(['metadata', 'managedFields'], [{ manager: 'kubectl', operation: 'Apply' }]),
+      ),
+    ],
     ['the maximum number of volume claim templates', reserve('dev-box', volumeClaimTemplates(Array.from({ length: MAX_VOLUME_CLAIM_TEMPLATES }, (_, i) => `data-${i}`)))],
   ];
 
