@@ -32,6 +32,7 @@ export class LeaderElector {
   private lastRenewal = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private observed: { record: string; atMs: number } | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: LeaderElectionOptions) {
@@ -124,7 +125,9 @@ export class LeaderElector {
   /** Returns whether this replica holds the lease after the attempt. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.options;
-    const now = new Date(this.now());
+    // Lease times are MicroTime; client-node would send a Date with milliseconds only, which
+    // the apiserver rejects, so the time goes out as a string with microseconds.
+    const now = microTime(this.now()) as unknown as Date;
     const durationSeconds = Math.ceil((this.options.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS) / 1000);
     const lease = await this.read();
     if (!lease) {
@@ -145,7 +148,7 @@ export class LeaderElector {
 
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    if (holder && holder !== identity && !this.expired(spec.renewTime, spec.leaseDurationSeconds)) return false;
+    if (holder && holder !== identity && !this.expired(holder, spec.renewTime, spec.leaseDurationSeconds)) return false;
 
     const takingOver = holder !== identity;
     lease.spec = {
@@ -166,9 +169,22 @@ export class LeaderElector {
     }
   }
 
-  private expired(renewTime: Date | string | undefined, durationSeconds: number | undefined): boolean {
-    if (!renewTime) return true;
-    const renewed = renewTime instanceof Date ? renewTime.getTime() : Date.parse(renewTime);
-    return renewed + (durationSeconds ?? 15) * 1000 < this.now();
+  /**
+   * Returns whether another holder's lease has expired. Like client-go, it measures the time
+   * since this replica last saw the record change on its own clock, so clock skew between
+   * replicas cannot make a live lease look expired.
+   */
+  private expired(holder: string, renewTime: Date | string | undefined, durationSeconds: number | undefined): boolean {
+    const record = `${holder}/${renewTime instanceof Date ? renewTime.toISOString() : (renewTime ?? '')}`;
+    if (this.observed?.record !== record) {
+      this.observed = { record, atMs: this.now() };
+    }
+    return this.observed.atMs + (durationSeconds ?? 15) * 1000 < this.now();
   }
+
+}
+
+/** Formats a time as a Kubernetes MicroTime: RFC 3339 in UTC with six fractional digits. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
