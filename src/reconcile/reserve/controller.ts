@@ -14,9 +14,9 @@ import type { Metrics } from '../metrics.js';
 import { isControlledBy } from '../owner.js';
 import type { ReconcileResult } from '../queue.js';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff, recreateDelayMs } from './backoff.js';
-import { buildPod, podFailuresBefore, podFinishedTime, podIsTerminal, podIsTerminating } from './pod.js';
+import { buildPod, podFailuresBefore, podFinishedTime, podIsTerminal, podIsTerminating, podUnschedulableSince } from './pod.js';
 import { buildPvcs, classifyPvc, updatedPvcOwnerReferences } from './pvc.js';
-import { calculateReserveStatus, statusEqual } from './status.js';
+import { calculateReserveStatus, DEFAULT_UNSCHEDULABLE_STALL_MS, statusEqual } from './status.js';
 
 export interface ReserveControllerDependencies {
   client: KubeClient;
@@ -66,7 +66,12 @@ export class ReserveController {
     const podOutcome = foreignPvcs.length > 0 ? { pod: this.ownPod(reserve) } : await this.syncPod(reserve, log);
 
     await this.syncStatus(reserve, podOutcome, foreignPvcs, log);
-    return podOutcome.requeueAfterMs === undefined ? {} : { requeueAfterMs: podOutcome.requeueAfterMs };
+    // The scheduler does not touch an unschedulable Pod again, so no event would arrive when
+    // it has waited long enough to count as Stalled: come back then.
+    const unschedulableSince = podOutcome.pod ? podUnschedulableSince(podOutcome.pod) : undefined;
+    const stallInMs = unschedulableSince === undefined ? undefined : unschedulableSince + DEFAULT_UNSCHEDULABLE_STALL_MS - this.clock.now() + 1000;
+    const delays = [podOutcome.requeueAfterMs, stallInMs].filter((delay): delay is number => delay !== undefined && delay > 0);
+    return delays.length === 0 ? {} : { requeueAfterMs: Math.min(...delays) };
   }
 
   /**

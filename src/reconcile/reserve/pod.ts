@@ -150,3 +150,32 @@ export function podFailuresBefore(pod: V1Pod): number {
 function podCondition(pod: V1Pod, type: string): V1PodCondition | undefined {
   return pod.status?.conditions?.find((condition) => condition.type === type);
 }
+
+/** Waiting reasons of a container that the kubelet keeps retrying without success. */
+const IMAGE_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const CONFIG_REASONS: ReadonlySet<string> = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+/** A container of a live Pod that cannot start or keeps crashing. */
+export interface ContainerStartFailure {
+  container: string;
+  kind: 'CrashLoop' | 'Image' | 'Config';
+  reason: string;
+  message: string;
+  restartCount: number;
+}
+
+/**
+ * Returns the first container (init containers first) that waits for a reason the kubelet
+ * only retries: a crash loop, an image that cannot be pulled, or an unusable configuration.
+ */
+export function podStartFailure(pod: V1Pod): ContainerStartFailure | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const status of statuses) {
+    const reason = status.state?.waiting?.reason ?? '';
+    const kind = reason === 'CrashLoopBackOff' ? 'CrashLoop' : IMAGE_REASONS.has(reason) ? 'Image' : CONFIG_REASONS.has(reason) ? 'Config' : undefined;
+    if (kind !== undefined) {
+      return { container: status.name, kind, reason, message: status.state?.waiting?.message ?? '', restartCount: status.restartCount ?? 0 };
+    }
+  }
+  return undefined;
+}

@@ -5,8 +5,9 @@
 // - Current when it has reached what its spec asks for: Running with a Ready Pod, or Paused
 //   with no Pod. A correctly paused Reserve is healthy, so Ready=True with reason Paused.
 // - InProgress while Reconciling=True: PVCs being created, a Pod starting or terminating.
-// - Failed while Stalled=True: a foreign PVC or Pod blocks it, its Pods keep failing, or its
-//   Pod has been unschedulable for longer than unschedulableStallMs.
+// - Failed while Stalled=True: a foreign PVC or Pod blocks it, its Pods keep failing, a
+//   container crash loops or cannot start (image pull, configuration), or its Pod has been
+//   unschedulable for longer than unschedulableStallMs.
 
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { canonicalJson, computeTemplateHash } from '../../schema/template-hash.js';
@@ -21,6 +22,7 @@ import {
   podIsTerminal,
   podIsTerminating,
   podReadySince,
+  podStartFailure,
   podTemplateHash,
   podUnschedulableSince,
 } from './pod.js';
@@ -39,6 +41,9 @@ export const StallReason = {
   ForeignPersistentVolumeClaim: 'ForeignPersistentVolumeClaim',
   ForeignPod: 'ForeignPod',
   PodFailedRepeatedly: 'PodFailedRepeatedly',
+  ContainerCrashLooping: 'ContainerCrashLooping',
+  ImagePullFailing: 'ImagePullFailing',
+  ContainerCannotStart: 'ContainerCannotStart',
   Unschedulable: 'Unschedulable',
 } as const;
 
@@ -204,14 +209,26 @@ function findStall(observation: Observation): Verdict | undefined {
       message: `Pod ${podName} exists but is not controlled by this Reserve; delete it so that the Reserve can create its own.`,
     };
   }
-  // NOTE: only terminal Pods count as failures. Under restartPolicy Always, the default, a
-  // container in CrashLoopBackOff keeps its Pod in phase Running, so the Reserve stays Starting
-  // and never stalls, and a ReserveSet member in that state stays warming and is never replaced.
   if (!observation.podReady && isStalledByFailures(failureBackoff(observation), observation.podFailures)) {
     return {
       reason: StallReason.PodFailedRepeatedly,
       message: `${observation.podFailures} consecutive Pods failed; the Pod is recreated with backoff until one becomes Ready.`,
     };
+  }
+  // Under restartPolicy Always a crashing container keeps its Pod Running, so crash loops and
+  // images that cannot be pulled are read from the container states instead of Pod failures.
+  const startFailure = pod === undefined || observation.podReady || podIsTerminating(pod) ? undefined : podStartFailure(pod);
+  if (startFailure !== undefined) {
+    const crashLooping = startFailure.kind === 'CrashLoop';
+    if (!crashLooping || isStalledByFailures(failureBackoff(observation), startFailure.restartCount)) {
+      const detail = startFailure.message === '' ? '' : `: ${startFailure.message}`;
+      return {
+        reason: crashLooping ? StallReason.ContainerCrashLooping : startFailure.kind === 'Image' ? StallReason.ImagePullFailing : StallReason.ContainerCannotStart,
+        message: crashLooping
+          ? `Container ${startFailure.container} of Pod ${podName} keeps crashing (${startFailure.restartCount} restarts)${detail}`
+          : `Container ${startFailure.container} of Pod ${podName} cannot start: ${startFailure.reason}${detail}`,
+      };
+    }
   }
   const unschedulableSince = pod === undefined ? undefined : podUnschedulableSince(pod);
   const stallMs = input.unschedulableStallMs ?? DEFAULT_UNSCHEDULABLE_STALL_MS;

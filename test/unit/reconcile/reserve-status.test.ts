@@ -203,6 +203,39 @@ describe('Reserve conditions', () => {
 });
 
 describe('Reserve stalls', () => {
+  const waiting = (reason: string, restartCount: number, message = ''): ((pod: V1Pod) => void) => (target) => {
+    target.status = {
+      ...target.status,
+      phase: 'Running',
+      containerStatuses: [
+        { name: 'main', image: 'agent:v1', imageID: '', ready: false, restartCount, state: { waiting: { reason, message } } },
+      ],
+    };
+  };
+
+  test.each([
+    ['ImagePullBackOff', 0, StallReason.ImagePullFailing],
+    ['ErrImagePull', 0, StallReason.ImagePullFailing],
+    ['CreateContainerConfigError', 0, StallReason.ContainerCannotStart],
+    ['CrashLoopBackOff', 5, StallReason.ContainerCrashLooping],
+  ])('a container waiting with %s after %d restarts stalls the Reserve', (reason, restarts, expected) => {
+    const owner = reserve('agent');
+
+    const status = statusOf(owner, { pod: podOf(owner, withNode('node-1'), waiting(reason, restarts, 'back-off pulling image')) });
+
+    expect(summary(status, ConditionType.Stalled)).toEqual(['True', expected]);
+    expect(conditionOf(status, ConditionType.Stalled).message).toContain('main');
+  });
+
+  test('a crash loop below the failure threshold is still progress', () => {
+    const owner = reserve('agent');
+
+    const status = statusOf(owner, { pod: podOf(owner, withNode('node-1'), waiting('CrashLoopBackOff', 2)) });
+
+    expect(summary(status, ConditionType.Stalled)).toEqual(['False', expect.any(String)]);
+    expect(summary(status, ConditionType.Reconciling)).toEqual(['True', ProgressReason.PodStarting]);
+  });
+
   test('foreign PVC stalls', () => {
     const owner = reserve('db', withVolumeClaimTemplates('data'));
 
