@@ -53,6 +53,8 @@ interface PhaseResult {
   failures: string[];
   /** First claim to the last replacement member warm, in seconds. */
   refillSeconds: number;
+  /** Where the time from claim to Reserve Ready went, in milliseconds. */
+  stages: Record<string, Summary>;
 }
 
 interface BaselineResult {
@@ -191,10 +193,22 @@ async function measureClaims(context: BenchContext, tracker: NamespaceTracker, n
   );
   const podReady: number[] = [];
   const reserveReady: number[] = [];
+  const stageSamples: Record<string, number[]> = {
+    'claim response to Pod created': [],
+    'Pod created to scheduled': [],
+    'Pod scheduled to Ready': [],
+    'Pod Ready to Reserve Ready': [],
+  };
   names.forEach((name, index) => {
-    if (sent[index]!.status !== 200) return;
-    podReady.push(pod(name)!.readyAt! - sent[index]!.sentAt);
-    reserveReady.push(reserve(name)!.readyAt! - sent[index]!.sentAt);
+    const request = sent[index]!;
+    if (request.status !== 200) return;
+    const claimedPod = pod(name)!;
+    podReady.push(claimedPod.readyAt! - request.sentAt);
+    reserveReady.push(reserve(name)!.readyAt! - request.sentAt);
+    stageSamples['claim response to Pod created']!.push(claimedPod.addedAt - (request.sentAt + request.durationMs));
+    stageSamples['Pod created to scheduled']!.push(claimedPod.scheduledAt! - claimedPod.addedAt);
+    stageSamples['Pod scheduled to Ready']!.push(claimedPod.readyAt! - claimedPod.scheduledAt!);
+    stageSamples['Pod Ready to Reserve Ready']!.push(reserve(name)!.readyAt! - claimedPod.readyAt!);
   });
 
   // The set replaces each claimed member with a new one; the refill ends when the last
@@ -218,6 +232,7 @@ async function measureClaims(context: BenchContext, tracker: NamespaceTracker, n
     request: summarize(sent.filter((entry) => entry.status === 200).map((entry) => entry.durationMs)),
     failures: failures(sent, 200),
     refillSeconds: seconds(refillEnd - sent[0]!.sentAt),
+    stages: Object.fromEntries(Object.entries(stageSamples).map(([stage, samples]) => [stage, summarize(samples)])),
   };
 }
 

@@ -31,6 +31,8 @@ interface ProcessFigures {
   /** CPU time used during one resync period after SETTLE_MS, in seconds. */
   windowCpuSeconds: number;
   rssBytes: number;
+  /** V8 heap in use at the end of the period, in bytes. */
+  heapUsedBytes: number;
   /** reserve_api_writes_total over the process's whole life, keyed `verb resource`. */
   writes: Record<string, number>;
 }
@@ -85,6 +87,7 @@ export async function runFootprint(context: BenchContext): Promise<SuiteResult> 
     return {
       measures: [
         row('resident memory', 'MiB', loaded.rssBytes / MIB, idle.rssBytes / MIB, 'same process, 0 Reserves'),
+        row('V8 heap used', 'MiB', loaded.heapUsedBytes / MIB, idle.heapUsedBytes / MIB, 'same process, 0 Reserves'),
         row('start to ready', 's', loaded.startupSeconds, idle.startupSeconds, 'start to ready, 0 Reserves'),
         row('CPU time to ready', 's', loaded.startupCpuSeconds, idle.startupCpuSeconds, 'CPU time to ready, 0 Reserves'),
         row(`CPU time per ${sizes.footprintResyncSeconds} s resync period`, 's', loaded.windowCpuSeconds, idle.windowCpuSeconds, 'same period, 0 Reserves'),
@@ -120,6 +123,7 @@ async function measureProcess(operator: OperatorProcess, resyncSeconds: number):
     startupCpuSeconds: atReady.cpuSeconds,
     windowCpuSeconds: windowEnd.cpuSeconds - windowStart.cpuSeconds,
     rssBytes: windowEnd.rssBytes,
+    heapUsedBytes: await operator.heapUsedBytes(),
     writes: await operator.writes(),
   };
 }

@@ -28,6 +28,8 @@ import {
 } from './lib/objects.js';
 import { difference, total } from './lib/prometheus.js';
 import type { Measure } from './lib/report.js';
+import { summarize, type Summary } from './lib/stats.js';
+import { NamespaceTracker } from './lib/tracker.js';
 
 const SUITE = 'pool fill';
 const NAMESPACE_DELETE_TIMEOUT_MS = 600_000;
@@ -40,6 +42,8 @@ interface FillResult {
   controllerWrites: Record<string, number>;
   /** Events the controller under test created. */
   events: number;
+  /** Where the time went, per member or Pod, in milliseconds; see stageTimes. */
+  stages: Record<string, Summary>;
 }
 
 /** Allows one second per member on top of two minutes: ample for the sizes in context.ts. */
@@ -94,6 +98,10 @@ export async function runPoolFill(context: BenchContext): Promise<SuiteResult> {
     );
     context.log(`pool fill ${replicas}: requests by verb, ReserveSet ${JSON.stringify(byVerb(pool.requests))}`);
     context.log(`pool fill ${replicas}: requests by verb, ReplicaSet ${JSON.stringify(byVerb(baseline.requests))}`);
+    for (const [label, result] of [['ReserveSet', pool], ['ReplicaSet', baseline]] as const) {
+      const stages = Object.entries(result.stages).map(([stage, summary]) => `${stage} p50 ${summary.p50.toFixed(0)} ms, p90 ${summary.p90.toFixed(0)} ms`);
+      context.log(`pool fill ${replicas}: ${label} stages: ${stages.join('; ')}`);
+    }
   }
   return { measures, details };
 }
@@ -103,7 +111,9 @@ async function fillReplicaSet(context: BenchContext, replicas: number): Promise<
   const namespace = `bench-rs-${replicas}-${context.runId}`;
   const name = 'baseline';
   await createNamespace(api, namespace);
+  const tracker = new NamespaceTracker(api, namespace);
   try {
+    await tracker.start();
     const ready = await watchFor(
       api,
       replicaSetsPath(namespace),
@@ -119,8 +129,9 @@ async function fillReplicaSet(context: BenchContext, replicas: number): Promise<
     // The ReplicaSet controller creates the Pods and writes the set's status; the events it
     // records cannot be told apart from the scheduler's at the apiserver.
     const controllerWrites = pick(requests, ['POST pods', 'PUT replicasets/status', 'PATCH replicasets/status']);
-    return { seconds: seconds(finished - started), requests, controllerWrites, events: Number.NaN };
+    return { seconds: seconds(finished - started), requests, controllerWrites, events: Number.NaN, stages: stageTimes(tracker, started, 'pods') };
   } finally {
+    tracker.stop();
     await cleanUp(context, namespace);
   }
 }
@@ -130,8 +141,10 @@ async function fillReserveSet(context: BenchContext, replicas: number): Promise<
   const namespace = `bench-pool-${replicas}-${context.runId}`;
   const name = 'pool';
   await createNamespace(api, namespace);
+  const tracker = new NamespaceTracker(api, namespace);
   let operator: OperatorProcess | undefined;
   try {
+    await tracker.start();
     operator = await OperatorProcess.start({ api, namespaces: [namespace], registerWebhooks: true, logFile: operatorLogFile('pool-fill') });
     await waitForWebhooks(api, namespace);
     const warm = await watchFor(
@@ -150,8 +163,9 @@ async function fillReserveSet(context: BenchContext, replicas: number): Promise<
     context.log(`pool fill ${replicas}: ReserveSet warm in ${seconds(finished - started).toFixed(1)}s`);
     const events = operatorWrites['create events'] ?? 0;
     delete operatorWrites['create events'];
-    return { seconds: seconds(finished - started), requests, controllerWrites: operatorWrites, events };
+    return { seconds: seconds(finished - started), requests, controllerWrites: operatorWrites, events, stages: stageTimes(tracker, started, 'reserves') };
   } finally {
+    tracker.stop();
     // Stopping the operator first removes its webhook configurations, so nothing rejects
     // the deletions of the namespace.
     await operator?.stop();
@@ -164,6 +178,30 @@ async function cleanUp(context: BenchContext, namespace: string): Promise<void> 
   if (!(await deleteNamespace(context.api, namespace, NAMESPACE_DELETE_TIMEOUT_MS))) {
     context.log(`namespace ${namespace} is still being deleted after ${NAMESPACE_DELETE_TIMEOUT_MS / 1000}s; the next figures may be disturbed`);
   }
+}
+
+/**
+ * Splits the fill into stages from the watch events: how long after the set's creation the
+ * last member (or Pod) was created, and for each one the time from creation to scheduled
+ * (which waits for the PVC to be bound), to Ready and, for members, to warm.
+ */
+function stageTimes(tracker: NamespaceTracker, started: number, created: 'pods' | 'reserves'): Record<string, Summary> {
+  const owners = [...tracker[created].values()];
+  const pods = created === 'pods' ? owners : owners.map((member) => tracker.latest('pods', member.name));
+  const gaps = (from: (index: number) => number | undefined, to: (index: number) => number | undefined) =>
+    summarize(owners.flatMap((_, index) => {
+      const start = from(index);
+      const end = to(index);
+      return start === undefined || end === undefined ? [] : [end - start];
+    }));
+  const stages: Record<string, Summary> = {
+    'set created to each creation': gaps(() => started, (index) => owners[index]!.addedAt),
+  };
+  if (created === 'reserves') stages['member created to Pod created'] = gaps((index) => owners[index]!.addedAt, (index) => pods[index]?.addedAt);
+  stages['Pod created to scheduled'] = gaps((index) => pods[index]?.addedAt, (index) => pods[index]?.scheduledAt);
+  stages['Pod scheduled to Ready'] = gaps((index) => pods[index]?.scheduledAt, (index) => pods[index]?.readyAt);
+  if (created === 'reserves') stages['Pod Ready to member warm'] = gaps((index) => pods[index]?.readyAt, (index) => owners[index]!.warmAt);
+  return stages;
 }
 
 function pick(counts: RequestCounts, keys: string[]): Record<string, number> {

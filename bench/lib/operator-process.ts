@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { KUBECONFIG_PATH, REPO_ROOT } from '../../hack/cluster/cluster.js';
+import { generateLocalCertificates } from '../../src/webhook/index.js';
 import type { ApiServer } from './apiserver.js';
 import { samplesOf, sumBy } from './prometheus.js';
 
@@ -62,6 +63,9 @@ export class OperatorProcess {
    */
   static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
     const certDir = await mkdtemp(path.join(tmpdir(), 'reserve-bench-certs-'));
+    // Generated here rather than with --generate-certificates, so that the RSA key
+    // generation, whose time varies from run to run, stays out of the operator's figures.
+    await generateLocalCertificates(certDir);
     const healthPort = await freePort();
     const args = [
       '--import',
@@ -71,7 +75,6 @@ export class OperatorProcess {
       '--leader-elect=false',
       `--operator-username=${OPERATOR_USERNAME}`,
       `--namespaces=${options.namespaces.join(',')}`,
-      '--generate-certificates=true',
       `--cert-dir=${certDir}`,
       '--webhook-host=127.0.0.1',
       `--webhook-port=${await freePort()}`,
@@ -122,13 +125,22 @@ export class OperatorProcess {
 
   /** Returns reserve_api_writes_total from the operator's /metrics, keyed `verb resource`. */
   async writes(): Promise<Record<string, number>> {
-    const response = await fetch(`http://127.0.0.1:${this.healthPort}/metrics`);
-    if (!response.ok) throw new Error(`GET /metrics of the operator failed with HTTP ${response.status}`);
-    const samples = samplesOf(await response.text(), 'reserve_api_writes_total').map((sample) => ({
+    const samples = samplesOf(await this.metrics(), 'reserve_api_writes_total').map((sample) => ({
       ...sample,
       labels: { key: `${sample.labels.verb} ${sample.labels.resource}` },
     }));
     return sumBy(samples, 'key');
+  }
+
+  /** Returns the V8 heap in use (prom-client's nodejs_heap_size_used_bytes), in bytes. */
+  async heapUsedBytes(): Promise<number> {
+    return samplesOf(await this.metrics(), 'nodejs_heap_size_used_bytes')[0]?.value ?? Number.NaN;
+  }
+
+  private async metrics(): Promise<string> {
+    const response = await fetch(`http://127.0.0.1:${this.healthPort}/metrics`);
+    if (!response.ok) throw new Error(`GET /metrics of the operator failed with HTTP ${response.status}`);
+    return response.text();
   }
 
   /**

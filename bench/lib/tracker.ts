@@ -15,6 +15,8 @@ export interface Tracked {
   readyAt?: number;
   /** Reserves only: a warm member of its set, labelled with the set. */
   warmAt?: number;
+  /** Pods only: bound to a node (spec.nodeName set). */
+  scheduledAt?: number;
   deleted: boolean;
   /** The latest copy of the object. */
   object: KubeObject;
@@ -90,6 +92,7 @@ export class NamespaceTracker {
       tracked.deleted = true;
       return;
     }
+    if (tracked.scheduledAt === undefined && object.spec?.nodeName !== undefined) tracked.scheduledAt = now;
     if (tracked.readyAt === undefined && isReady(object)) tracked.readyAt = now;
     if (tracked.warmAt === undefined && isWarm(object)) tracked.warmAt = now;
   }
