@@ -53,7 +53,7 @@ export function createMetrics(registry: Registry) {
     }),
     claimsTotal: new Counter({
       name: 'reserve_claims_total',
-      help: 'Members that left a ReserveSet by being claimed.',
+      help: 'Claimed members whose Pod became Ready, plus members unpaused without the claim webhook.',
       labelNames: ['namespace', 'reserveset'] as const,
       registers,
     }),

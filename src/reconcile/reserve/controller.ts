@@ -9,7 +9,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js'
 import type { Store } from '../../client/informer.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Reserve } from '../../schema/types.js';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, parseTime, systemClock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import { isControlledBy } from '../owner.js';
 import type { ReconcileResult } from '../queue.js';
@@ -250,9 +250,14 @@ export class ReserveController {
     } else if (phase === 'Running' && resumeSeconds !== undefined) {
       this.deps.events.record(reserve, 'Normal', 'Running', `Pod Ready ${resumeSeconds.toFixed(1)}s after resume`);
       this.deps.metrics?.resumeDuration.observe(resumeSeconds);
-      const claimedAt = reserve.spec.claim?.time ? Date.parse(reserve.spec.claim.time) : undefined;
-      if (claimedAt !== undefined) {
+      // Only the first resume after the claim counts; later pauses and resumes by the
+      // claimant are ordinary resumes.
+      const claim = reserve.spec.claim;
+      const claimedAt = parseTime(claim?.time);
+      const pausedAt = parseTime(reserve.status?.lastPausedTime);
+      if (claim !== undefined && claimedAt !== undefined && (pausedAt === undefined || claimedAt >= pausedAt)) {
         this.deps.metrics?.claimToReady.observe({ namespace: reserve.metadata.namespace }, Math.max(0, this.clock.now() - claimedAt) / 1000);
+        this.deps.metrics?.claimsTotal.inc({ namespace: reserve.metadata.namespace, reserveset: claim.reserveSet ?? '' });
       }
     } else if (phase === 'Failed') {
       this.deps.events.record(reserve, 'Warning', 'Stalled', 'Pods keep failing; see the Stalled condition');
