@@ -34,7 +34,7 @@ describe('leader election', () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
   });
 
-  test('exactly one replica leads and only it reconciles', async () => {
+  test('only the leader reconciles', async () => {
     const leader = await waitFor(() => {
       const leading = replicas.filter((replica) => replica.isLeading());
       return leading.length === 1 ? leading[0] : undefined;
@@ -50,7 +50,7 @@ describe('leader election', () => {
     expect(follower.isLeading()).toBe(false);
   });
 
-  test('the other replica takes over when the leader stops', async () => {
+  test('follower takes over on stop', async () => {
     const leader = replicas.find((replica) => replica.isLeading())!;
     const follower = replicas.find((replica) => replica !== leader)!;
     await leader.stop();
@@ -63,7 +63,7 @@ describe('leader election', () => {
     expect(await reconciles(follower)).toBeGreaterThan(0);
   });
 
-  test('a leader that loses its Lease stops reconciling', async () => {
+  test('lost Lease stops reconciling', async () => {
     const [leader] = replicas;
     const lease = JSON.parse(await kubectlOk(['get', 'lease', LEASE, '-o', 'json'], { namespace: namespace() }));
     lease.spec.holderIdentity = 'someone-else';

@@ -65,7 +65,7 @@ describe('ReserveSet controller', () => {
   const claim = (name: string, as = CLAIMER) =>
     kubectl(['patch', 'reserve', name, '--type', 'merge', '-p', '{"spec":{"paused":false}}'], { namespace: namespace(), ...as });
 
-  test('a set of 10 fills with warm members that hold Bound PVCs and no Pods', async () => {
+  test('fills 10 warm members without Pods', async () => {
     await api.createReserveSet(reserveSet('pool', 10, fastBoot));
     const warm = await warmMembers('pool', 10);
 
@@ -79,7 +79,7 @@ describe('ReserveSet controller', () => {
     expect(set?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'PoolWarm' });
   });
 
-  test('claiming 3 members runs them on their PVCs and the pool refills to 10', async () => {
+  test('claims run on their PVCs and refill', async () => {
     const warm = (await members('pool')).filter(isWarm).slice(0, 3);
     const pvcUids = new Map<string, string | undefined>();
     for (const member of warm) {
@@ -109,7 +109,7 @@ describe('ReserveSet controller', () => {
     expect(set.status?.replicas).toBe(10);
   });
 
-  test('a second claim of a claimed Reserve by someone else is denied', async () => {
+  test('second claimant is denied', async () => {
     const [claimed] = (await api.listReserves()).filter((reserve) => reserve.spec.claim);
     const result = await claim(claimed!.metadata.name!, { as: 'bob', asGroups: ['agent-users'] });
     expect(result.code).not.toBe(0);
@@ -117,7 +117,7 @@ describe('ReserveSet controller', () => {
     expect(result.stderr).toContain('"alice"');
   });
 
-  test('scaling down to 2 deletes only unclaimed members', async () => {
+  test('scale-down deletes only unclaimed members', async () => {
     const claimedBefore = (await api.listReserves()).filter((reserve) => reserve.spec.claim).map((r) => r.metadata.uid);
     await api.patchReserveSet('pool', { spec: { replicas: 2 } });
     await warmMembers('pool', 2);
@@ -127,7 +127,7 @@ describe('ReserveSet controller', () => {
     expect(claimedAfter.every((reserve) => reserve.status?.phase === 'Running')).toBe(true);
   });
 
-  test('a template change replaces unclaimed members only', async () => {
+  test('template change replaces unclaimed members', async () => {
     const oldHash = (await api.getReserveSet('pool'))?.status?.templateHash;
     const claimedBefore = (await api.listReserves()).filter((reserve) => reserve.spec.claim);
     await api.patchReserveSet('pool', {
@@ -149,7 +149,7 @@ describe('ReserveSet controller', () => {
     );
   });
 
-  test('deleting the set leaves claimed Reserves and their PVCs', async () => {
+  test('set deletion keeps claimed Reserves', async () => {
     const claimed = (await api.listReserves()).filter((reserve) => reserve.spec.claim);
     const pvcUids = await Promise.all(claimed.map(async (r) => (await api.pvc(PVC(r.metadata.name!)))?.metadata?.uid));
     await api.deleteReserveSet('pool');
@@ -165,7 +165,7 @@ describe('ReserveSet controller', () => {
     }
   });
 
-  test('a member that can never become Ready stalls the set without a creation loop', async () => {
+  test('stuck member stalls without a loop', async () => {
     await api.createReserveSet(reserveSet('broken', 2, withPodAnnotation(FAILURE_ANNOTATION, 'true')));
     const set = await waitFor(async () => {
       const current = await api.getReserveSet('broken');
@@ -185,7 +185,7 @@ describe('ReserveSet controller', () => {
     await api.deleteReserveSet('broken');
   });
 
-  test('an operator restarted in the middle of a fill never exceeds replicas', async () => {
+  test('restart mid-fill never exceeds replicas', async () => {
     await stop();
     await start({ config: { createRate: 1, createBurst: 1 } });
     await api.createReserveSet(reserveSet('restart', 8, fastBoot));
@@ -205,7 +205,7 @@ describe('ReserveSet controller', () => {
     await api.deleteReserveSet('restart');
   });
 
-  test('with a lagging cache the expectations keep the member count at replicas', async () => {
+  test('lagging cache never exceeds replicas', async () => {
     await stop();
     // Watch events reach the caches 3 s late, so every reconcile in that window sees too
     // few members; only the expectations stop it from creating more.
