@@ -53,7 +53,7 @@ interface PhaseResult {
   failures: string[];
   /** First claim to the last replacement member warm, in seconds. */
   refillSeconds: number;
-  /** Where the time from claim to Reserve Ready went, in milliseconds. */
+  /** Durations of the steps from claim to Reserve Ready, in milliseconds. */
   stages: Record<string, Summary>;
 }
 
@@ -109,11 +109,11 @@ export async function runClaimLatency(context: BenchContext): Promise<SuiteResul
 function phaseMeasures(phase: ClaimPhase, claims: PhaseResult, bare: BaselineResult, replicaSetRefill: number): Measure[] {
   const label = `${phase.count} at ${phase.name}`;
   const percentiles = ['p50', 'p90', 'p99'] as const;
-  const latency = (what: string, summary: Summary) =>
+  const latency = (target: string, summary: Summary) =>
     percentiles.map(
       (p): Measure => ({
         suite: SUITE,
-        name: `claim to ${what} ${p}, ${label}`,
+        name: `claim to ${target} ${p}, ${label}`,
         unit: 'ms',
         value: summary[p],
         baselineName: `bare Pod create to Ready ${p}`,

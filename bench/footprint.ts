@@ -1,7 +1,8 @@
 // Footprint: the operator's resident memory and CPU time with many Reserves in its cache,
-// against the same process idle with none; and the writes a restart makes over a converged
-// state, which should be none. The Reserves are paused and have no volume claim templates,
-// so they need no Pods or PVCs and the figures are those of the caches and the reconciles.
+// against the same process idle with none. It also counts the writes that a restart makes
+// over a converged state, which should be none. The Reserves are paused and have no volume
+// claim templates, so they need no Pods or PVCs, and the figures are those of the caches
+// and the reconciles.
 import {
   apiserverRequests,
   byVerb,
@@ -19,7 +20,7 @@ import { NamespaceTracker } from './lib/tracker.js';
 const SUITE = 'footprint';
 const RUN_LABEL = 'footprint';
 const CREATE_CONCURRENCY = 32;
-/** Time after startup before the first sample, so startup garbage is collected or kept for good. */
+/** Delay after startup before the first sample, so that the garbage of startup is collected first. */
 const SETTLE_MS = 5000;
 const MIB = 2 ** 20;
 
@@ -108,9 +109,9 @@ export async function runFootprint(context: BenchContext): Promise<SuiteResult> 
 }
 
 /**
- * Samples a freshly started operator: startup figures at once, then, after SETTLE_MS, the CPU
- * time over one resync period and the memory at its end. The period covers one full resync
- * of every object, and reserve_api_writes_total is read after it.
+ * Samples a freshly started operator. The startup figures are read at once. After SETTLE_MS
+ * follow the CPU time over one resync period, which covers one full resync of every object,
+ * and the memory and reserve_api_writes_total at its end.
  */
 async function measureProcess(operator: OperatorProcess, resyncSeconds: number): Promise<ProcessFigures> {
   const atReady = operator.usage();

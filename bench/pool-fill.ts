@@ -42,7 +42,7 @@ interface FillResult {
   controllerWrites: Record<string, number>;
   /** Events the controller under test created. */
   events: number;
-  /** Where the time went, per member or Pod, in milliseconds; see stageTimes. */
+  /** Durations of the steps of each member or Pod, in milliseconds (see stageTimes). */
   stages: Record<string, Summary>;
 }
 
@@ -126,8 +126,8 @@ async function fillReplicaSet(context: BenchContext, replicas: number): Promise<
     const finished = await ready.wait(fillTimeoutMs(replicas), `${replicas} Ready Pods of ReplicaSet ${namespace}/${name}`);
     const requests = difference(await apiserverRequests(api), before);
     context.log(`pool fill ${replicas}: ReplicaSet Ready in ${seconds(finished - started).toFixed(1)}s`);
-    // The ReplicaSet controller creates the Pods and writes the set's status; the events it
-    // records cannot be told apart from the scheduler's at the apiserver.
+    // The ReplicaSet controller creates the Pods and writes the set's status. Its events are
+    // left out, because the apiserver counts them together with the scheduler's.
     const controllerWrites = pick(requests, ['POST pods', 'PUT replicasets/status', 'PATCH replicasets/status']);
     return { seconds: seconds(finished - started), requests, controllerWrites, events: Number.NaN, stages: stageTimes(tracker, started, 'pods') };
   } finally {
@@ -181,9 +181,9 @@ async function cleanUp(context: BenchContext, namespace: string): Promise<void> 
 }
 
 /**
- * Splits the fill into stages from the watch events: how long after the set's creation the
- * last member (or Pod) was created, and for each one the time from creation to scheduled
- * (which waits for the PVC to be bound), to Ready and, for members, to warm.
+ * Splits the fill into steps, timed by the watch events. The first step is the delay from
+ * creating the set to creating each member (or Pod). Then follow, for each one, the times to
+ * scheduled, which waits for a PVC to be bound, to Ready and, for members, to warm.
  */
 function stageTimes(tracker: NamespaceTracker, started: number, created: 'pods' | 'reserves'): Record<string, Summary> {
   const owners = [...tracker[created].values()];

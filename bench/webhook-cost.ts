@@ -1,8 +1,8 @@
 // Webhook cost, in two parts:
 // 1. The admission server alone (createWebhookServer in a child process, on 127.0.0.1)
-//    under concurrent load with AdmissionReviews of a Reserve create and of a claim,
-//    against a bare node:https server that answers every request with a fixed allowed
-//    review, on the same machine and certificate.
+//    under concurrent load with AdmissionReviews of a Reserve create and of a claim. The
+//    baseline is a bare node:https server that returns a fixed allowed review to every
+//    request, on the same machine and with the same certificate.
 // 2. Creating Reserves through the apiserver with the operator's webhooks registered,
 //    against the same creations with no webhook registered.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,7 +28,7 @@ interface ReviewCase {
   name: string;
   path: '/mutate' | '/validate';
   build: () => unknown;
-  /** Whether reserve's answer carries a JSON patch. */
+  /** Whether reserve's response carries a JSON patch. */
   patches: boolean;
 }
 
@@ -160,12 +160,12 @@ async function createReserves(context: BenchContext, namespace: string, runLabel
   return { seconds: seconds(elapsed), latency: summarize(responses.map((response) => response.durationMs)), failures };
 }
 
-/** Sends one review and checks that reserve allows it as expected, so the load measures the path it should. */
+/** Sends one review and checks that reserve allows it as expected, so that the load test measures the intended path. */
 async function checkAnswer(url: string, body: string, ca: string, reviewCase: ReviewCase): Promise<void> {
-  const { status, body: answer } = await postOnce({ url, body, ca });
-  const response = (answer as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } }).response;
+  const { status, body: review } = await postOnce({ url, body, ca });
+  const response = (review as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } }).response;
   if (status !== 200 || response?.allowed !== true) {
-    throw new Error(`${reviewCase.name} was not allowed (HTTP ${status}): ${response?.status?.message ?? JSON.stringify(answer)}`);
+    throw new Error(`${reviewCase.name} was not allowed (HTTP ${status}): ${response?.status?.message ?? JSON.stringify(review)}`);
   }
   if (reviewCase.patches && !response.patch) throw new Error(`${reviewCase.name} returned no patch`);
 }

@@ -2,7 +2,7 @@
 // CPU or an event loop with the load generator:
 //
 //   node --import tsx bench/webhook-server.ts reserve CERT_DIR   reserve's admission server
-//   node --import tsx bench/webhook-server.ts bare CERT_DIR      node:https answering a fixed review
+//   node --import tsx bench/webhook-server.ts bare CERT_DIR      node:https returning a fixed review
 //
 // Prints {"port": N} on stdout once it listens on 127.0.0.1, and exits on SIGTERM.
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { CERT_FILE, createWebhookServer, KEY_FILE } from '../src/webhook/index.j
 import { OPERATOR_USERNAME } from './lib/operator-process.js';
 import { reviewReserveSet } from './lib/reviews.js';
 
-/** The whole answer of the bare server: an allowed review with no patch. */
+/** The response of the bare server to every request: an allowed review with no patch. */
 const FIXED_REVIEW = JSON.stringify({
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',

@@ -1,5 +1,6 @@
-// What every suite of the benchmark gets: the apiserver client, the sizes of this run and a
-// log, and what it returns: measures with their baselines, plus raw details for the JSON.
+// The interface between the driver and its suites. Each suite gets the apiserver client, the
+// sizes of this run and a log, and returns measures with their baselines, plus raw details
+// for the JSON.
 import path from 'node:path';
 
 import { CLUSTER_DIR } from '../../hack/cluster/cluster.js';

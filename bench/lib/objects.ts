@@ -16,8 +16,8 @@ export const podsPath = (namespace: string) => `/api/v1/namespaces/${namespace}/
 export const replicaSetsPath = (namespace: string) => `/apis/apps/v1/namespaces/${namespace}/replicasets`;
 
 /**
- * The one container of every workload: kwok never pulls the image, and without the
- * simulated-boot-delay annotation a Pod becomes Ready as soon as kwok sees it scheduled.
+ * Builds the one container of every workload. kwok never pulls the image, and without the
+ * simulated-boot-delay annotation it marks a Pod Ready as soon as the Pod is scheduled.
  */
 function container() {
   return {
@@ -29,9 +29,9 @@ function container() {
 }
 
 /**
- * A pod template. With `persistentVolume` the volume comes from a volume claim template of
- * the Reserve; otherwise it is an emptyDir, as for the baselines, which have no PVCs.
- * terminationGracePeriodSeconds 0 keeps a user-chosen wait out of every pause.
+ * Builds a pod template. With `persistentVolume` the volume comes from a volume claim
+ * template of the Reserve. Otherwise it is an emptyDir, as for the baselines, which have no
+ * PVCs. terminationGracePeriodSeconds 0 keeps a user-chosen wait out of every pause.
  */
 export function podTemplate(app: string, persistentVolume: boolean) {
   const labels: Record<string, string> = { app };
@@ -58,7 +58,7 @@ export function reserveSet(name: string, replicas: number) {
   };
 }
 
-/** A paused Reserve without volume claim templates: it needs neither a Pod nor a PVC. */
+/** Builds a paused Reserve without volume claim templates, which needs neither a Pod nor a PVC. */
 export function pausedReserve(name: string, runLabel: string) {
   return {
     apiVersion: API_VERSION,

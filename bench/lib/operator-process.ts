@@ -47,7 +47,7 @@ export class OperatorProcess {
     readonly healthPort: number,
     readonly logFile: string,
     private readonly certDir: string,
-    /** Milliseconds from spawning the process until /readyz answered 200. */
+    /** Milliseconds from spawning the process until it was ready (see start). */
     readonly startupMs: number,
   ) {}
 
@@ -58,7 +58,7 @@ export class OperatorProcess {
   /**
    * Starts `node --import tsx src/operator/main.ts` and resolves once the operator logged
    * "operator started" (webhooks registered, caches synced, workers running) and /readyz
-   * answers 200. The tsx loader runs in the same process (the tsx command would start a
+   * returns 200. The tsx loader runs in the same process (the tsx command would start a
    * second one), so the pid is the operator's own.
    */
   static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
@@ -98,8 +98,8 @@ export class OperatorProcess {
         await rm(certDir, { recursive: true, force: true });
         throw new Error(`the operator exited with ${child.exitCode ?? child.signalCode} before it was ready; see ${options.logFile}`);
       }
-      // NOTE: /readyz alone is not enough: the operator answers 200 from the moment its
-      // health server listens, before it starts the webhook server and the controllers.
+      // NOTE: /readyz alone is not enough, because the operator returns 200 from the moment
+      // its health server listens, before it starts the webhook server and the controllers.
       if (hasLogged(options.logFile, logOffset, 'operator started') && (await isReady(healthPort))) {
         return new OperatorProcess(child, options, healthPort, options.logFile, certDir, performance.now() - started);
       }

@@ -74,7 +74,7 @@ function request(operation: 'CREATE' | 'UPDATE', name: string, object: unknown, 
   };
 }
 
-/** A standalone Reserve with one PVC template, created by a user; `mutated` adds what the mutating webhook sets. */
+/** Builds the review of a user creating a standalone Reserve with one PVC template. `mutated` adds what the mutating webhook sets. */
 export function reserveCreateReview(mutated: boolean) {
   const name = 'notebook-7';
   const now = formatTime(new Date());
@@ -93,10 +93,10 @@ export function reserveCreateReview(mutated: boolean) {
 }
 
 /**
- * A claim: the stored object is a warm member and the request unpauses it. With `mutated`,
- * the object carries the claim record and is detached from its set, as after the mutating
- * webhook; its time is now, so build it right before use (the webhook accepts a record up
- * to 60 s old).
+ * Builds the review of a claim, in which the stored object is a warm member and the request
+ * unpauses it. With `mutated`, the object carries the claim record and is detached from its
+ * set, as after the mutating webhook. The record's time is now, so build the review right
+ * before use, because the webhook accepts a record up to 60 s old.
  */
 export function claimReview(mutated: boolean) {
   const created = formatTime(new Date(Date.now() - 3600_000));

@@ -103,14 +103,15 @@ export function isPodReady(pod: KubeObject): boolean {
 }
 
 /**
- * A claimed Reserve whose Pod is Ready. The phase matters: a paused Reserve reports Ready=True
- * too (reason Paused), and a just-claimed member keeps that status until the operator acts.
+ * Checks for a claimed Reserve whose Pod is Ready. The phase matters, because a paused
+ * Reserve reports Ready=True too (reason Paused), and a just-claimed member keeps that
+ * status until the operator acts.
  */
 export function isClaimedAndRunning(reserve: KubeObject): boolean {
   return reserve.spec?.claim !== undefined && reserve.status?.phase === 'Running' && hasTrueCondition(reserve, 'Ready');
 }
 
-/** A warm member: labelled with its set, paused after its first boot, its Pod gone. */
+/** Checks for a warm member: labelled with its set, paused after its first boot, its Pod gone. */
 export function isWarmMember(reserve: KubeObject): boolean {
   return (
     reserve.metadata?.labels?.[RESERVESET_LABEL] !== undefined &&
