@@ -53,6 +53,9 @@ export async function startWebhookOperator(
     },
   });
   const stop = async (): Promise<void> => {
+    // NOTE: this sometimes takes about 85 s. The webhook server's close() waits for every TLS
+    // connection, and one that kube-apiserver opened but never sent a request on stays open
+    // until the apiserver closes it as idle.
     await operator.stop();
     await rm(certDir, { recursive: true, force: true });
   };
@@ -66,9 +69,9 @@ export async function startWebhookOperator(
 }
 
 /**
- * Waits until the apiserver sends Reserve requests in `namespace` to both webhooks: it reads
- * webhook configurations from an informer, so a new registration takes effect a moment later.
- * The probes are server-side dry runs and store nothing.
+ * Waits until the apiserver sends Reserve requests in `namespace` to both webhooks. The
+ * apiserver reads webhook configurations from an informer, so a new registration takes effect
+ * a moment later. The probes are server-side dry runs and store nothing.
  */
 export async function waitForWebhooks(namespace: string): Promise<void> {
   const rejected = reserve('webhook-probe');
