@@ -340,10 +340,6 @@ describe('install manifests', () => {
       // The flags and environment of the Deployment. The operator runs without the webhook
       // server (the apiserver could not reach it) and the probe server (it would listen on
       // 0.0.0.0).
-      // NOTE: LeaderElector in src/operator/leader-election.ts sends Lease times with
-      // millisecond precision, which kube-apiserver v1.37.2 rejects with 400 BadRequest
-      // (MicroTime needs six fractional digits). Until that is fixed the operator never
-      // leads, and the tests that need the controllers time out.
       config = { ...deploymentConfig(viewOf(objects), NAMESPACE), logLevel: 'info', resyncPeriodSeconds: 30 };
 
       // The authorizer learns of new bindings from a watch, so the first requests could be
