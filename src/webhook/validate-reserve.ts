@@ -10,6 +10,7 @@ import { validateClaimNames, validateReserveName } from './name-validation.js';
 import { objectName, valueAt } from './object-access.js';
 import { allow, deny, forbiddenStatus, invalidStatus, type DeniedObject } from './responses.js';
 import { mergeFieldErrors, schemaErrors, schemaValidatorsOf } from './schema-errors.js';
+import { validateTemplateAnnotations } from './template-metadata.js';
 import { validateVolumes } from './volume-validation.js';
 
 export async function validateReserve(request: AdmissionRequest, context: AdmissionContext): Promise<AdmissionResponse> {
@@ -37,7 +38,7 @@ function reserveFieldErrors(request: AdmissionRequest, context: AdmissionContext
   const { object, operation } = request;
   const spec = valueAt(object, 'spec');
   const name = objectName(object);
-  const own = [...validateVolumes(spec), ...validateClaimNames(spec, name)];
+  const own = [...validateVolumes(spec), ...validateClaimNames(spec, name), ...validateTemplateAnnotations(spec)];
   // Names are immutable, so checking them once keeps Reserves created before a rule editable.
   if (operation === 'CREATE' && name !== '') {
     own.push(...validateReserveName(name));

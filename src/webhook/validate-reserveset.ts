@@ -10,6 +10,7 @@ import { objectName, stringAt, valueAt } from './object-access.js';
 import { allow, deny, invalidStatus } from './responses.js';
 import { mergeFieldErrors, schemaErrors, schemaValidatorsOf } from './schema-errors.js';
 import { requestName } from './validate-reserve.js';
+import { validateTemplateAnnotations } from './template-metadata.js';
 import { validateVolumes } from './volume-validation.js';
 
 /** spec.replicas when the object leaves it out, as the CRD schema defaults it. */
@@ -50,7 +51,11 @@ function reserveSetFieldErrors(request: AdmissionRequest, context: AdmissionCont
   const { object, operation } = request;
   const spec = valueAt(object, 'spec');
   const name = objectName(object);
-  const own = [...validateVolumes(spec), ...validateClaimNames(spec, placeholderMemberName(name))];
+  const own = [
+    ...validateVolumes(spec),
+    ...validateClaimNames(spec, placeholderMemberName(name)),
+    ...validateTemplateAnnotations(spec),
+  ];
   if (operation === 'CREATE' && name !== '') {
     own.push(...validateReserveSetName(name));
   }

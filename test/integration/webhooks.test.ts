@@ -244,12 +244,15 @@ describe('admission webhooks through kubectl', () => {
   });
 
   test('1 MiB object is admitted', async () => {
+    // Annotations of a pod template are capped at 256 KiB like a Pod's, so the bulk sits in
+    // the container's arguments.
     const blob = 'x'.repeat(1024 * 1024);
-    const object = reserve('large', withPaused(true), withPodAnnotation('example.com/blob', blob));
+    const object = reserve('large', withPaused(true));
+    object.spec.template.spec.containers[0]!.args = [blob];
     await kubectlOk(['create', '-f', '-'], { namespace: unwatched(), input: json(object) });
 
     const stored = await api.getReserve('large');
-    expect(stored?.spec.template.metadata?.annotations?.['example.com/blob']).toHaveLength(blob.length);
+    expect(stored?.spec.template.spec.containers[0]?.args?.[0]).toHaveLength(blob.length);
     expect(stored?.spec.template.spec?.containers[0]?.imagePullPolicy).toBe('IfNotPresent');
 
     // An update sends the webhooks both the new and the old object, about 2 MiB.
@@ -258,6 +261,17 @@ describe('admission webhooks through kubectl', () => {
     });
     const updated = await api.getReserve('large');
     expect(updated?.spec.template.metadata?.labels?.size).toBe('large');
-    expect(updated?.spec.template.metadata?.annotations?.['example.com/blob']).toHaveLength(blob.length);
+    expect(updated?.spec.template.spec.containers[0]?.args?.[0]).toHaveLength(blob.length);
+  });
+
+  test('pod template annotations over 256 KiB are rejected', async () => {
+    const object = reserve('annotated', withPaused(true), withPodAnnotation('example.com/blob', 'x'.repeat(300 * 1024)));
+    const result = await kubectl(['create', '-f', '-'], { namespace: unwatched(), input: json(object) });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'The Reserve "annotated" is invalid: spec.template.metadata.annotations: Too long: must have at most 262144 bytes ' +
+        '(has 307216): the Pod built from this template would be rejected; move large data into a ConfigMap or a volume',
+    );
   });
 });
