@@ -11,10 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# NOTE: tsconfig.build.json sets no rootDir, so `npm run build` alone writes dist/operator/
-# while the `reserve` bin in package.json is dist/src/operator/main.js. --rootDir . makes
-# the output match the bin.
-RUN npm run build -- --rootDir . \
+RUN npm run build \
  && node "$(node -p 'require("./package.json").bin.reserve')" --help > /dev/null
 
 FROM node:24-bookworm-slim AS runtime
@@ -27,4 +24,4 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 # Webhooks (HTTPS) and probes and metrics (HTTP).
 EXPOSE 9443 8080
-ENTRYPOINT ["node", "dist/src/operator/main.js"]
+ENTRYPOINT ["node", "dist/operator/main.js"]

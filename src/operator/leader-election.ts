@@ -76,16 +76,23 @@ export class LeaderElector {
     } catch (error) {
       this.options.logger.warn({ err: error, lease: this.options.name }, 'leader election attempt failed');
     }
-    if (held) {
-      this.lastRenewal = this.now();
-      if (!this.leading) await this.setLeading(true);
-    } else if (this.leading) {
-      const sinceRenewal = this.now() - this.lastRenewal;
-      // Another holder means the lease was lost for sure; a failed renewal is tolerated until
-      // the renew deadline, so one slow request does not stop reconciling.
-      if (!(await this.stillHolder()) || sinceRenewal >= (this.options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS)) {
-        await this.setLeading(false);
+    try {
+      if (held) {
+        this.lastRenewal = this.now();
+        if (!this.leading) await this.setLeading(true);
+      } else if (this.leading) {
+        const sinceRenewal = this.now() - this.lastRenewal;
+        // Another holder means the lease was lost for sure; a failed renewal is tolerated until
+        // the renew deadline, so one slow request does not stop reconciling.
+        if (!(await this.stillHolder()) || sinceRenewal >= (this.options.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS)) {
+          await this.setLeading(false);
+        }
       }
+    } catch (error) {
+      // Starting the controllers failed (a list denied, say): give the lease up so that
+      // another replica can try, and retry on the next period.
+      this.options.logger.error({ err: error, lease: this.options.name }, 'failed to start or stop leading');
+      this.leading = false;
     }
     if (!this.stopped) {
       this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS);

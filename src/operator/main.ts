@@ -20,7 +20,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  const operator = new Operator({ config, kubeConfig: loadKubeConfig(config.kubeconfig), logger });
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(config.kubeconfig);
+  } catch (error) {
+    process.stderr.write(`reserve: cannot load the kubeconfig: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const operator = new Operator({ config, kubeConfig, logger });
 
   let stopping = false;
   const shutdown = (signal: string) => {

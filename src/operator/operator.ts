@@ -160,7 +160,15 @@ export class Operator {
         },
       },
     });
-    await this.manager.start();
+    try {
+      await this.manager.start();
+    } catch (error) {
+      // Leave no half-started manager behind, so the next leadership starts a fresh one.
+      const manager = this.manager;
+      this.manager = undefined;
+      await manager.stop().catch(() => undefined);
+      throw error;
+    }
   }
 
   private async stopControllers(): Promise<void> {
