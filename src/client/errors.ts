@@ -26,13 +26,27 @@ export function statusMessage(error: unknown): string {
   return parseStatus(error)?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
-function parseStatus(error: unknown): { reason?: string; message?: string } | undefined {
+/**
+ * Returns whether a write was rejected because its namespace is being deleted. Nothing is
+ * left to do then: the namespace controller deletes everything in it.
+ */
+export function isNamespaceTerminating(error: unknown): boolean {
+  return statusCode(error) === 403 && (parseStatus(error)?.details?.causes ?? []).some((cause) => cause.reason === 'NamespaceTerminating');
+}
+
+interface Status {
+  reason?: string;
+  message?: string;
+  details?: { causes?: { reason?: string }[] };
+}
+
+function parseStatus(error: unknown): Status | undefined {
   if (!(error instanceof ApiException)) return undefined;
   const body: unknown = error.body;
-  if (body && typeof body === 'object') return body as { reason?: string; message?: string };
+  if (body && typeof body === 'object') return body as Status;
   if (typeof body !== 'string') return undefined;
   try {
-    return JSON.parse(body) as { reason?: string; message?: string };
+    return JSON.parse(body) as Status;
   } catch {
     return undefined;
   }

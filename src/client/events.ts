@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 
 import type { KubeClient } from './kube-client.js';
+import { isNamespaceTerminating } from './errors.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -57,6 +58,7 @@ export class EventRecorder {
         count: 1,
       })
       .catch((error: unknown) => {
+        if (isNamespaceTerminating(error)) return;
         this.logger.warn({ err: error, namespace, name: target.metadata.name, reason }, 'failed to record event');
       });
   }

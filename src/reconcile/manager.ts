@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 import type { Caches } from '../client/caches.js';
+import { isNamespaceTerminating } from '../client/errors.js';
 import type { ChangeType } from '../client/informer.js';
 import { RESERVE_LABEL, RESERVESET_KIND } from '../schema/constants.js';
 import type { Reserve } from '../schema/types.js';
@@ -94,6 +95,11 @@ export class ControllerManager {
         observer?.reconciled(controller.name, (performance.now() - started) / 1000, outcome);
         return result;
       } catch (error) {
+        if (isNamespaceTerminating(error)) {
+          logger.debug({ controller: controller.name, key }, 'namespace is being deleted; nothing to reconcile');
+          observer?.reconciled(controller.name, (performance.now() - started) / 1000, 'success');
+          return {};
+        }
         observer?.reconciled(controller.name, (performance.now() - started) / 1000, 'error');
         throw error;
       }
