@@ -55,6 +55,11 @@ interface PhaseResult {
   refillSeconds: number;
   /** Durations of the steps from claim to Reserve Ready, in milliseconds. */
   stages: Record<string, Summary>;
+  /**
+   * The operator's CPU time divided by the wall time, from the first claim until the pool
+   * was full again. The operator runs JavaScript on one thread, so near 1 it is saturated.
+   */
+  operatorCpuUtilization: number;
 }
 
 interface BaselineResult {
@@ -91,9 +96,11 @@ export async function runClaimLatency(context: BenchContext): Promise<SuiteResul
     const details: Record<string, unknown> = {};
     for (const [index, phase] of sizes.claimPhases.entries()) {
       const bare = await measureBarePods(context, tracker, namespace, phase, index);
-      const claims = await measureClaims(context, tracker, namespace, phase);
+      const claims = await measureClaims(context, tracker, operator, namespace, phase);
       const replicaSetRefill = await measureReplicaSetRefill(context, tracker, namespace, phase);
       details[phase.name] = { claims, barePods: bare, replicaSetRefillSeconds: replicaSetRefill };
+      const stages = Object.entries(claims.stages).map(([stage, summary]) => `${stage} p50 ${summary.p50.toFixed(0)} ms`);
+      context.log(`claim latency ${phase.name}: ${stages.join('; ')}; operator CPU ${(claims.operatorCpuUtilization * 100).toFixed(0)}%`);
       measures.push(...phaseMeasures(phase, claims, bare, replicaSetRefill));
     }
     return { measures, details };
@@ -171,12 +178,19 @@ async function measureBarePods(
 }
 
 /** Claims warm members at the phase's rate, times them to Ready, and times the pool's refill. */
-async function measureClaims(context: BenchContext, tracker: NamespaceTracker, namespace: string, phase: ClaimPhase): Promise<PhaseResult> {
+async function measureClaims(
+  context: BenchContext,
+  tracker: NamespaceTracker,
+  operator: OperatorProcess,
+  namespace: string,
+  phase: ClaimPhase,
+): Promise<PhaseResult> {
   const { api, sizes } = context;
   const names = tracker.warmMembers(POOL).slice(0, phase.count);
   if (names.length < phase.count) throw new Error(`only ${names.length} warm members to claim, ${phase.count} needed`);
 
   context.log(`claim latency ${phase.name}: claiming ${phase.count} members`);
+  const cpuBefore = operator.usage().cpuSeconds;
   const since = performance.now();
   const sent = await sendPaced(phase.count, phase.ratePerSecond, (index) =>
     api.request('PATCH', `${reservesPath(namespace)}/${names[index]}`, {
@@ -220,6 +234,7 @@ async function measureClaims(context: BenchContext, tracker: NamespaceTracker, n
   await tracker.waitFor(`the pool to hold ${sizes.claimPool} warm members`, waitTimeoutMs(sizes.claimPool), () =>
     tracker.warmMembers(POOL).length >= sizes.claimPool,
   );
+  const operatorCpuUtilization = (operator.usage().cpuSeconds - cpuBefore) / seconds(performance.now() - since);
 
   // Claimed Reserves keep running; deleting them keeps every phase on the same cluster.
   for (const name of claimed) await api.request('DELETE', `${reservesPath(namespace)}/${name}`);
@@ -233,6 +248,7 @@ async function measureClaims(context: BenchContext, tracker: NamespaceTracker, n
     failures: failures(sent, 200),
     refillSeconds: seconds(refillEnd - sent[0]!.sentAt),
     stages: Object.fromEntries(Object.entries(stageSamples).map(([stage, samples]) => [stage, summarize(samples)])),
+    operatorCpuUtilization,
   };
 }
 

@@ -99,6 +99,7 @@ export async function runFootprint(context: BenchContext): Promise<SuiteResult> 
         loaded,
         fillCpuSeconds,
         restartRequestsByVerb: byVerb(restartRequests),
+        restartRequests,
       },
     };
   } finally {

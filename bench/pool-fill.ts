@@ -44,6 +44,8 @@ interface FillResult {
   events: number;
   /** Durations of the steps of each member or Pod, in milliseconds (see stageTimes). */
   stages: Record<string, Summary>;
+  /** The operator's CPU time divided by the fill's wall time; the operator runs JavaScript on one thread. */
+  operatorCpuUtilization?: number;
 }
 
 /** Allows one second per member on top of two minutes: ample for the sizes in context.ts. */
@@ -154,16 +156,25 @@ async function fillReserveSet(context: BenchContext, replicas: number): Promise<
     );
     const before = await apiserverRequests(api);
     const writesBefore = await operator.writes();
+    const cpuBefore = operator.usage().cpuSeconds;
     context.log(`pool fill ${replicas}: creating ReserveSet ${namespace}/${name}`);
     const started = performance.now();
     await api.ok('POST', reserveSetsPath(namespace), { body: reserveSet(name, replicas) });
     const finished = await warm.wait(fillTimeoutMs(replicas), `${replicas} warm members of ReserveSet ${namespace}/${name}; see ${operator.logFile}`);
     const requests = difference(await apiserverRequests(api), before);
     const operatorWrites = difference(await operator.writes(), writesBefore);
+    const operatorCpuUtilization = (operator.usage().cpuSeconds - cpuBefore) / seconds(finished - started);
     context.log(`pool fill ${replicas}: ReserveSet warm in ${seconds(finished - started).toFixed(1)}s`);
     const events = operatorWrites['create events'] ?? 0;
     delete operatorWrites['create events'];
-    return { seconds: seconds(finished - started), requests, controllerWrites: operatorWrites, events, stages: stageTimes(tracker, started, 'reserves') };
+    return {
+      seconds: seconds(finished - started),
+      requests,
+      controllerWrites: operatorWrites,
+      events,
+      stages: stageTimes(tracker, started, 'reserves'),
+      operatorCpuUtilization,
+    };
   } finally {
     tracker.stop();
     // Stopping the operator first removes its webhook configurations, so nothing rejects

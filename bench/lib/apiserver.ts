@@ -51,6 +51,7 @@ export interface Watcher {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const WATCH_RESTART_DELAY_MS = 500;
+const WATCH_CONNECT_TIMEOUT_MS = 30_000;
 
 export class ApiServer {
   private readonly agent: Agent;
@@ -125,9 +126,10 @@ export class ApiServer {
 
   /**
    * Watches a collection and calls onEvent for each event, starting with an ADDED event for
-   * every object that exists. Resolves once the apiserver accepted the watch. A watch the
-   * apiserver closes is resumed from the last resourceVersion seen, and one that fails with
-   * an ERROR event (such as 410 Gone) starts over with the current state, until stop().
+   * every object that exists. Resolves once the apiserver accepted the watch, and retries 429
+   * and 5xx responses for up to WATCH_CONNECT_TIMEOUT_MS before that. A watch the apiserver
+   * closes is resumed from the last resourceVersion seen, and one that fails with an ERROR
+   * event (such as 410 Gone) starts over with the current state, until stop().
    */
   watch(collectionPath: string, onEvent: WatchHandler, labelSelector?: string): Promise<Watcher> {
     let resourceVersion: string | undefined;
@@ -135,6 +137,7 @@ export class ApiServer {
     let current: ReturnType<typeof request> | undefined;
     let connected: (() => void) | undefined;
     let failedToConnect: ((error: Error) => void) | undefined;
+    const connectDeadline = performance.now() + WATCH_CONNECT_TIMEOUT_MS;
     const firstConnection = new Promise<void>((resolve, reject) => {
       connected = resolve;
       failedToConnect = reject;
@@ -153,7 +156,12 @@ export class ApiServer {
       current = request(new URL(withQuery(collectionPath, query), this.server), { ...this.tls, agent: false }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          failedToConnect?.(new Error(`watch of ${collectionPath} failed with HTTP ${res.statusCode}`));
+          // A resource the apiserver has only just started to serve (a new CRD) returns 429
+          // until its watch cache is ready, so such statuses are retried for a while.
+          const transient = res.statusCode === 429 || (res.statusCode ?? 0) >= 500;
+          if (!transient || performance.now() > connectDeadline) {
+            failedToConnect?.(new Error(`watch of ${collectionPath} failed with HTTP ${res.statusCode}`));
+          }
           reopen();
           return;
         }
