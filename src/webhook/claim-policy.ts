@@ -20,7 +20,7 @@ import {
   warmthProblem,
   type SetMembership,
 } from './claim.js';
-import { isNoOpUpdate, specChanged } from './object-diff.js';
+import { isNoOpUpdate, lifecycleMetadataChanged, specChanged } from './object-diff.js';
 import { arrayAt, labelValue, objectName, objectNamespace, stringAt } from './object-access.js';
 
 // Controllers that delete objects on behalf of an owner or a namespace the user already
@@ -71,9 +71,10 @@ function checkClaimedUpdate(request: AdmissionRequest, context: AdmissionContext
   if (isClaimantOrPrivileged(request, context)) {
     return undefined;
   }
-  // A metadata-only change (a label or annotation from a tool) is not a change of the claimed
-  // workload; a no-op is what a losing claimer's retried request looks like.
-  if (specChanged(oldObject, object) || isNoOpUpdate(oldObject, object)) {
+  // A label or annotation from a tool is not a change of the claimed workload, but an owner
+  // or a finalizer decides when it is deleted, with its PVCs. A no-op is what a losing
+  // claimer's retried request looks like.
+  if (specChanged(oldObject, object) || lifecycleMetadataChanged(oldObject, object) || isNoOpUpdate(oldObject, object)) {
     return claimedByOtherMessage(oldObject, userInfo.username, 'change', context);
   }
   return undefined;

@@ -20,3 +20,13 @@ export function userMetadataChanged(oldObject: unknown, newObject: unknown): boo
 export function isNoOpUpdate(oldObject: unknown, newObject: unknown): boolean {
   return !specChanged(oldObject, newObject) && !userMetadataChanged(oldObject, newObject);
 }
+
+// Metadata that decides when the garbage collector deletes the object, or whether it can.
+const LIFECYCLE_METADATA_FIELDS = ['ownerReferences', 'finalizers'] as const;
+
+/** True when an UPDATE changes the ownerReferences or finalizers. */
+export function lifecycleMetadataChanged(oldObject: unknown, newObject: unknown): boolean {
+  return LIFECYCLE_METADATA_FIELDS.some(
+    (field) => !isDeepStrictEqual(valueAt(oldObject, 'metadata', field), valueAt(newObject, 'metadata', field)),
+  );
+}

@@ -194,6 +194,22 @@ describe('claim validation', () => {
       ['read-only'],
     ],
     [
+      'an owner added by another user',
+      update(
+        claimedRunning,
+        changed(claimedRunning, (object) => {
+          object.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'gone', uid: '00000000-0000-4000-8000-000000000001' }];
+        }),
+        bob,
+      ),
+      ['claimed by "alice"', 'may change it'],
+    ],
+    [
+      'a finalizer added by another user',
+      update(claimedRunning, changed(claimedRunning, (object) => void (object.metadata.finalizers = ['example.com/hold'])), bob),
+      ['claimed by "alice"'],
+    ],
+    [
       'a claim set outside a set',
       update(reserve('r'), reserve('r', withClaim()), alice),
       ['spec.claim of Reserve "r" is set only by reserve'],
