@@ -11,7 +11,7 @@ import { runFootprint } from './footprint.js';
 import { ApiServer } from './lib/apiserver.js';
 import { FULL_SIZES, QUICK_SIZES, type BenchContext, type SuiteResult } from './lib/context.js';
 import { BENCH_LABEL, deleteNamespace } from './lib/objects.js';
-import { describeMachine, formatTable, writeReport, type BenchReport } from './lib/report.js';
+import { describeMachine, describeSource, formatTable, writeReport, type BenchReport } from './lib/report.js';
 import { runPoolFill } from './pool-fill.js';
 import { runWebhookCost } from './webhook-cost.js';
 
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: '',
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      source: describeSource(),
       machine,
       sizes,
       measures: [],

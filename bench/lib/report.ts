@@ -1,5 +1,6 @@
 // Measurements, each beside the baseline measured in the same run, and their rendering as
 // a table on stdout and as JSON under bench/results/.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   command: string;
+  /** HEAD of the repository, and whether the work tree had uncommitted changes. */
+  source: { commit: string; uncommittedChanges: boolean };
   machine: Machine;
   sizes: unknown;
   measures: Measure[];
@@ -57,6 +60,16 @@ export function describeMachine(kubernetesVersion: string): Machine {
     kubernetes: kubernetesVersion,
     loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
   };
+}
+
+/** Returns the commit the benchmark runs from, or "unknown" outside a git work tree. */
+export function describeSource(): BenchReport['source'] {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', 'HEAD'), uncommittedChanges: git('status', '--porcelain') !== '' };
+  } catch {
+    return { commit: 'unknown', uncommittedChanges: false };
+  }
 }
 
 /** Returns value / baseline, or NaN when the baseline is 0. */
