@@ -7,17 +7,17 @@ import path from 'node:path';
 
 import { REPO_ROOT } from '../../hack/cluster/cluster.js';
 
-/** Which direction of a figure is an improvement. */
+/** Direction in which a figure improves. */
 export type Better = 'lower' | 'higher';
 
 export interface Measure {
   /** Section of the benchmark, e.g. "pool fill". */
   suite: string;
-  /** What reserve did, e.g. "ReserveSet of 100 to warm". */
+  /** Description of reserve's figure, e.g. "ReserveSet of 100, all warm". */
   name: string;
   unit: string;
   value: number;
-  /** What the baseline did, e.g. "ReplicaSet of 100 Pods to Ready". */
+  /** Description of the baseline's figure, e.g. "ReplicaSet of 100, all Ready". */
   baselineName: string;
   baseline: number;
   better: Better;
