@@ -4,6 +4,7 @@
 //   npm run demo                  keeps running until Ctrl-C, then stops what it started
 //   npm run demo -- --once        exits after the claim
 //   npm run demo -- --keep-cluster  leaves the local cluster running on exit
+//   npm run demo -- --reset       deletes claimed Reserves left in the demo namespace
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openSync } from 'node:fs';
@@ -137,6 +138,24 @@ async function claimOne(state: ClusterState): Promise<void> {
   throw new Error(`claimed Reserve ${name} did not become Ready within 120s`);
 }
 
+/**
+ * Deletes the namespace of an earlier demo run, so the pool starts empty. Claimed Reserves
+ * are someone's work: with any in it, the demo stops and says how to go on.
+ */
+async function resetNamespace(state: ClusterState): Promise<void> {
+  const found = await clusterKubectl(state.binDir, ['get', 'reserves', '-n', NAMESPACE, '-o', 'json', '--ignore-not-found']).catch(() => '');
+  const reserves = found.trim() === '' ? [] : (JSON.parse(found) as { items: Member[] }).items;
+  const claimed = reserves.filter((reserve) => reserve.spec.claim).map((reserve) => reserve.metadata.name);
+  if (claimed.length > 0 && !args.has('--reset')) {
+    throw new Error(
+      `namespace ${NAMESPACE} holds claimed Reserves (${claimed.join(', ')}) from an earlier run; ` +
+        `the demo deletes the namespace to start over: run it with --reset to delete them, or move your work elsewhere`,
+    );
+  }
+  if (reserves.length > 0) say(`deleting namespace ${NAMESPACE} of an earlier run (${reserves.length} Reserves)`);
+  await clusterKubectl(state.binDir, ['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+}
+
 async function main(): Promise<void> {
   const clusterWasUp = await isUp();
   const state = await up();
@@ -148,16 +167,23 @@ async function main(): Promise<void> {
     }
     if (!clusterWasUp && !keepCluster) await down();
   };
-  process.once('SIGINT', () => {
+  // A terminal's Ctrl-C reaches the demo twice (directly and through tsx), and a second
+  // signal without a listener would end the process in the middle of the cleanup.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
     say('\nstopping');
     void cleanup().then(() => process.exit(0));
-  });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 
   try {
     say('installing CRDs');
     await kubectl(state, 'apply', '--server-side', '--force-conflicts', '-f', path.join(REPO_ROOT, 'manifests', 'crds'));
     await kubectl(state, 'wait', '--for=condition=Established', '--timeout=60s', '-f', path.join(REPO_ROOT, 'manifests', 'crds'));
-    await kubectl(state, 'delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=120s');
+    await resetNamespace(state);
     await kubectl(state, 'create', 'namespace', NAMESPACE);
     await kubectl(state, 'apply', '-n', NAMESPACE, '-f', path.join(REPO_ROOT, 'examples', 'claimer-rbac.yaml'));
 
