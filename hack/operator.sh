@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source hack/lib/prepare.sh
 cluster_dir="${RESERVE_CLUSTER_DIR:-.cluster}"
-if [[ ! -f "${cluster_dir}/kubeconfig" ]]; then
-  echo "no local cluster in ${cluster_dir}: start it with npm run cluster:up" >&2
+if ! RESERVE_CLUSTER_DIR="${cluster_dir}" tsx hack/cluster.ts status >/dev/null 2>&1; then
+  echo "no local cluster is running in ${cluster_dir}: start it with npm run cluster:up" >&2
   exit 1
 fi
 exec tsx src/operator/main.ts \

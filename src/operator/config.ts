@@ -56,7 +56,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'max-replicas': { env: 'RESERVE_MAX_REPLICAS', type: 'string', default: '1000', help: `largest ReserveSet spec.replicas accepted (1..${ABSOLUTE_MAX_REPLICAS})` },
   'create-rate': { env: 'RESERVE_CREATE_RATE', type: 'string', default: '20', help: 'ReserveSet member creations per second' },
   'create-burst': { env: 'RESERVE_CREATE_BURST', type: 'string', default: '100', help: 'member creations allowed at once above create-rate' },
-  workers: { env: 'RESERVE_WORKERS', type: 'string', default: '4', help: 'concurrent Reserve reconciles (ReserveSet reconciles use half)' },
+  workers: { env: 'RESERVE_WORKERS', type: 'string', default: '16', help: 'concurrent Reserve reconciles (ReserveSet reconciles use half)' },
   'leader-elect': { env: 'RESERVE_LEADER_ELECT', type: 'boolean', default: 'true', help: 'elect one reconciling replica through a Lease' },
   'lease-name': { env: 'RESERVE_LEASE_NAME', type: 'string', default: 'reserve-operator', help: 'name of the leader election Lease' },
   'cert-dir': { env: 'RESERVE_CERT_DIR', type: 'string', default: '/tmp/reserve-certs', help: 'directory with tls.crt and tls.key of the webhook server' },

@@ -47,6 +47,7 @@ export class Operator {
   private webhooks: RunningWebhooks | undefined;
   private healthServer: Server | undefined;
   private managerTransition: Promise<void> = Promise.resolve();
+  private started = false;
 
   constructor(private readonly options: OperatorOptions) {
     collectDefaultMetrics({ register: this.registry });
@@ -96,6 +97,7 @@ export class Operator {
     } else {
       await this.transition(() => this.startControllers());
     }
+    this.started = true;
     logger.info({ identity: this.identity, leaderElect: config.leaderElect, namespaces: config.namespaces }, 'operator started');
   }
 
@@ -109,6 +111,7 @@ export class Operator {
   }
 
   notReadyReason(): string | undefined {
+    if (!this.started) return 'starting';
     if (this.webhooks && !this.webhooks.ready()) return 'webhook certificates not loaded';
     if (this.manager && !this.manager.hasSynced()) return 'caches not synced';
     return undefined;

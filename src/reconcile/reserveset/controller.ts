@@ -43,6 +43,8 @@ interface ClassifiedMember {
 /** Replacing stuck members backs off from this delay, doubling up to the maximum. */
 const STUCK_REPLACEMENT_INITIAL_DELAY_MS = 30_000;
 const STUCK_REPLACEMENT_MAX_DELAY_MS = 10 * 60_000;
+/** Pauses of booted members in flight at once within one reconcile. */
+const PAUSE_CONCURRENCY = 16;
 
 export class ReserveSetController {
   readonly name = 'reserveset';
@@ -128,23 +130,33 @@ export class ReserveSetController {
 
   /** Pauses members whose Pod has become Ready once: their heavy boot is done, so they are warm. */
   private async pauseBooted(set: ReserveSet, members: ClassifiedMember[], log: Logger): Promise<void> {
-    for (const { member, state } of members) {
-      if (state !== 'booted') continue;
-      try {
-        // The resourceVersion precondition loses against a claim written in the meantime.
-        await this.deps.client.patchReserve(member.metadata.namespace!, member.metadata.name!, {
-          metadata: { resourceVersion: member.metadata.resourceVersion },
-          spec: { paused: true },
-        });
-        log.info({ member: member.metadata.name }, 'pausing booted member');
-        const firstReady = member.status?.firstReadyTime ? Date.parse(member.status.firstReadyTime) : undefined;
-        const created = member.metadata.creationTimestamp ? new Date(member.metadata.creationTimestamp).getTime() : undefined;
-        if (firstReady !== undefined && created !== undefined) {
-          this.deps.metrics?.timeToWarm.observe({ namespace: set.metadata.namespace }, Math.max(0, firstReady - created) / 1000);
-        }
-      } catch (error) {
-        if (!isConflict(error) && !isNotFound(error)) throw error;
-      }
+    const booted = members.filter(({ state }) => state === 'booted').map(({ member }) => member);
+    // Pauses are independent writes, each a round trip through the webhooks: issuing them
+    // one at a time made a large pool wait seconds per member after its boot.
+    for (let start = 0; start < booted.length; start += PAUSE_CONCURRENCY) {
+      const batch = booted.slice(start, start + PAUSE_CONCURRENCY);
+      const results = await Promise.allSettled(batch.map((member) => this.pauseMember(set, member, log)));
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
+    }
+  }
+
+  private async pauseMember(set: ReserveSet, member: Reserve, log: Logger): Promise<void> {
+    try {
+      // The resourceVersion precondition loses against a claim written in the meantime.
+      await this.deps.client.patchReserve(member.metadata.namespace!, member.metadata.name!, {
+        metadata: { resourceVersion: member.metadata.resourceVersion },
+        spec: { paused: true },
+      });
+    } catch (error) {
+      if (isConflict(error) || isNotFound(error)) return;
+      throw error;
+    }
+    log.info({ member: member.metadata.name }, 'pausing booted member');
+    const firstReady = parseTime(member.status?.firstReadyTime);
+    const created = parseTime(member.metadata.creationTimestamp as Date | string | undefined);
+    if (firstReady !== undefined && created !== undefined) {
+      this.deps.metrics?.timeToWarm.observe({ namespace: set.metadata.namespace }, Math.max(0, firstReady - created) / 1000);
     }
   }
 
