@@ -12,6 +12,8 @@ export const isNotFound = (error: unknown): boolean => statusCode(error) === 404
 export const isConflict = (error: unknown): boolean => statusCode(error) === 409 && statusReason(error) !== 'AlreadyExists';
 export const isAlreadyExists = (error: unknown): boolean => statusReason(error) === 'AlreadyExists';
 export const isForbidden = (error: unknown): boolean => statusCode(error) === 403;
+/** A write the apiserver rejected for its content: 422 Invalid, or 400 for a body it cannot decode. */
+export const isInvalid = (error: unknown): boolean => statusCode(error) === 422 || statusCode(error) === 400;
 
 /**
  * Returns the `reason` of the metav1.Status in an API error's body. client-node keeps the

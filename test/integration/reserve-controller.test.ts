@@ -153,6 +153,20 @@ describe('Reserve controller', () => {
     expect((await api.getReserve('crashing'))?.status?.phase).toBe('Failed');
   });
 
+  test('Pod rejected by the apiserver stalls the Reserve', async () => {
+    const invalid = reserve('rejected');
+    invalid.spec.template.spec.containers[0]!.resources = { requests: { cpu: 'lots' } };
+    await api.createReserve(invalid);
+
+    const stalled = await waitFor(
+      async () => (await api.getReserve('rejected'))?.status?.conditions?.find((c) => c.type === 'Stalled' && c.status === 'True'),
+      { description: 'Stalled=True on Reserve rejected' },
+    );
+    expect(stalled.reason).toBe('InvalidPodTemplate');
+    expect(stalled.message).toContain('quantities must match the regular expression');
+    expect(await api.pod('rejected')).toBeUndefined();
+  });
+
   test('existing PVC of another owner is never adopted', async () => {
     await api.core.createNamespacedPersistentVolumeClaim({
       namespace: namespace(),

@@ -5,7 +5,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
 import type { EventRecorder } from '../../client/events.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { isAlreadyExists, isConflict, isInvalid, isNotFound, statusMessage } from '../../client/errors.js';
 import type { Store } from '../../client/informer.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { Reserve } from '../../schema/types.js';
@@ -16,7 +16,7 @@ import type { ReconcileResult } from '../queue.js';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff, recreateDelayMs } from './backoff.js';
 import { buildPod, podFailuresBefore, podFinishedTime, podIsTerminal, podIsTerminating, podUnschedulableSince } from './pod.js';
 import { buildPvcs, classifyPvc, updatedPvcOwnerReferences } from './pvc.js';
-import { calculateReserveStatus, DEFAULT_UNSCHEDULABLE_STALL_MS, statusEqual } from './status.js';
+import { calculateReserveStatus, DEFAULT_UNSCHEDULABLE_STALL_MS, type ReserveStatusInput, statusEqual } from './status.js';
 
 export interface ReserveControllerDependencies {
   client: KubeClient;
@@ -35,7 +35,12 @@ interface PodOutcome {
   pod: V1Pod | undefined;
   foreignPod?: V1Pod;
   requeueAfterMs?: number;
+  /** The apiserver's reason for rejecting the Pod built from the template. */
+  rejected?: string;
 }
+
+/** How often a Reserve whose template the apiserver rejects tries again; an edit retries at once. */
+const REJECTED_TEMPLATE_RETRY_MS = 60_000;
 
 /** How often a Reserve blocked by a Pod it does not control looks again, without an event. */
 const FOREIGN_POD_RECHECK_MS = 5000;
@@ -62,10 +67,19 @@ export class ReserveController {
     }
     const log = this.deps.logger.child({ namespace, name, uid: reserve.metadata.uid });
 
-    const foreignPvcs = await this.syncPvcs(reserve, log);
-    const podOutcome = foreignPvcs.length > 0 ? { pod: this.ownPod(reserve) } : await this.syncPod(reserve, log);
+    const { foreign: foreignPvcs, rejected: rejectedPvc } = await this.syncPvcs(reserve, log);
+    const podOutcome: PodOutcome =
+      foreignPvcs.length > 0 || rejectedPvc !== undefined
+        ? { pod: this.ownPod(reserve), requeueAfterMs: rejectedPvc === undefined ? undefined : REJECTED_TEMPLATE_RETRY_MS }
+        : await this.syncPod(reserve, log);
+    const rejection =
+      rejectedPvc !== undefined
+        ? { kind: 'PersistentVolumeClaim' as const, message: rejectedPvc }
+        : podOutcome.rejected !== undefined
+          ? { kind: 'Pod' as const, message: podOutcome.rejected }
+          : undefined;
 
-    await this.syncStatus(reserve, podOutcome, foreignPvcs, log);
+    await this.syncStatus(reserve, podOutcome, foreignPvcs, rejection, log);
     // The scheduler does not touch an unschedulable Pod again, so no event would arrive when
     // it has waited long enough to count as Stalled: come back then.
     const unschedulableSince = podOutcome.pod ? podUnschedulableSince(podOutcome.pod) : undefined;
@@ -79,13 +93,14 @@ export class ReserveController {
    * retention policy. Returns the names of PVCs that exist but belong to something else;
    * those are reported and never adopted.
    */
-  private async syncPvcs(reserve: Reserve, log: Logger): Promise<string[]> {
+  private async syncPvcs(reserve: Reserve, log: Logger): Promise<{ foreign: string[]; rejected?: string }> {
     const foreign: string[] = [];
+    let rejected: string | undefined;
     for (const desired of buildPvcs(reserve)) {
       const pvcName = desired.metadata!.name!;
       const existing = this.deps.pvcs.get(reserve.metadata.namespace!, pvcName) ?? (await this.readPvc(reserve, pvcName));
       if (!existing) {
-        await this.createPvc(desired, log);
+        rejected ??= await this.createPvc(reserve, desired, log);
         continue;
       }
       if (classifyPvc(reserve, existing) === 'foreign') {
@@ -108,7 +123,7 @@ export class ReserveController {
           'delete or rename it, or rename the Reserve. It is never adopted, because it may hold other data.',
       );
     }
-    return foreign;
+    return { foreign, rejected };
   }
 
   // The PVC informer sees only PVCs with the reserve label, so a PVC of the same name made by
@@ -122,14 +137,30 @@ export class ReserveController {
     }
   }
 
-  private async createPvc(pvc: V1PersistentVolumeClaim, log: Logger): Promise<void> {
+  /** Creates a PVC; returns the apiserver's message when it rejects the PVC as invalid. */
+  private async createPvc(reserve: Reserve, pvc: V1PersistentVolumeClaim, log: Logger): Promise<string | undefined> {
     try {
       await this.deps.client.createPvc(pvc);
       log.info({ pvc: pvc.metadata?.name }, 'created PersistentVolumeClaim');
+      if (reserve.status?.firstReadyTime !== undefined) {
+        // The Reserve has run before, so its PVC existed and was deleted by someone.
+        this.deps.events.record(
+          reserve,
+          'Warning',
+          'PersistentVolumeClaimRecreated',
+          `PersistentVolumeClaim ${pvc.metadata?.name} was deleted outside reserve; created a new, empty one in its place`,
+        );
+      }
     } catch (error) {
       // The cache lagged behind a PVC created earlier; the next pass sees and classifies it.
-      if (!isAlreadyExists(error)) throw error;
+      if (isAlreadyExists(error)) return undefined;
+      if (!isInvalid(error)) throw error;
+      const message = statusMessage(error);
+      log.warn({ pvc: pvc.metadata?.name, err: message }, 'PersistentVolumeClaim rejected');
+      this.deps.events.record(reserve, 'Warning', 'FailedCreatePersistentVolumeClaim', `PersistentVolumeClaim ${pvc.metadata?.name} rejected: ${message}`);
+      return message;
     }
+    return undefined;
   }
 
   private ownPod(reserve: Reserve): V1Pod | undefined {
@@ -150,7 +181,7 @@ export class ReserveController {
       if (pod && !podIsTerminating(pod)) await this.deletePod(reserve, pod, log, 'Pausing');
       return { pod };
     }
-    if (!pod) return { pod: await this.createPod(reserve, log) };
+    if (!pod) return this.createPod(reserve, log);
     if (podIsTerminating(pod)) {
       // A resume right after a pause: the old Pod must be gone before its successor of the
       // same name is created, or two Pods would hold the same PVCs.
@@ -181,7 +212,7 @@ export class ReserveController {
     return { pod };
   }
 
-  private async createPod(reserve: Reserve, log: Logger): Promise<V1Pod | undefined> {
+  private async createPod(reserve: Reserve, log: Logger): Promise<PodOutcome> {
     const pod = buildPod(reserve);
     try {
       const created = await this.deps.client.createPod(pod);
@@ -190,10 +221,16 @@ export class ReserveController {
       if (resumed) {
         this.deps.events.record(reserve, 'Normal', 'Resuming', `Created Pod ${pod.metadata?.name} on the same volumes; last node ${reserve.status?.lastNodeName}`);
       }
-      return created;
+      return { pod: created };
     } catch (error) {
-      if (isAlreadyExists(error)) return undefined;
-      throw error;
+      if (isAlreadyExists(error)) return { pod: undefined };
+      if (!isInvalid(error)) throw error;
+      // The template passed admission but the Pod does not validate (an empty image, a
+      // malformed quantity): retrying cannot help until the template changes.
+      const message = statusMessage(error);
+      log.warn({ pod: pod.metadata?.name, err: message }, 'Pod rejected');
+      this.deps.events.record(reserve, 'Warning', 'FailedCreatePod', `Pod ${pod.metadata?.name} rejected: ${message}`);
+      return { pod: undefined, rejected: message, requeueAfterMs: REJECTED_TEMPLATE_RETRY_MS };
     }
   }
 
@@ -211,7 +248,13 @@ export class ReserveController {
     }
   }
 
-  private async syncStatus(reserve: Reserve, podOutcome: PodOutcome, foreignPvcs: string[], log: Logger): Promise<void> {
+  private async syncStatus(
+    reserve: Reserve,
+    podOutcome: PodOutcome,
+    foreignPvcs: string[],
+    rejection: ReserveStatusInput['rejection'],
+    log: Logger,
+  ): Promise<void> {
     const pvcs = buildPvcs(reserve)
       .map((desired) => this.deps.pvcs.get(reserve.metadata.namespace!, desired.metadata!.name!))
       .filter((pvc): pvc is V1PersistentVolumeClaim => pvc !== undefined);
@@ -221,6 +264,7 @@ export class ReserveController {
       foreignPod: podOutcome.foreignPod,
       pvcs,
       foreignPvcs,
+      rejection,
       now: this.clock.now(),
       failureBackoff: this.failureBackoff,
     });

@@ -5,7 +5,8 @@
 // - Current when it has reached what its spec asks for: Running with a Ready Pod, or Paused
 //   with no Pod. A correctly paused Reserve is healthy, so Ready=True with reason Paused.
 // - InProgress while Reconciling=True: PVCs being created, a Pod starting or terminating.
-// - Failed while Stalled=True: a foreign PVC or Pod blocks it, its Pods keep failing, a
+// - Failed while Stalled=True: the apiserver rejects the Pod or PVCs built from its
+//   templates, a foreign PVC or Pod blocks it, its Pods keep failing, a
 //   container crash loops or cannot start (image pull, configuration), or its Pod has been
 //   unschedulable for longer than unschedulableStallMs.
 
@@ -44,6 +45,8 @@ export const StallReason = {
   ContainerCrashLooping: 'ContainerCrashLooping',
   ImagePullFailing: 'ImagePullFailing',
   ContainerCannotStart: 'ContainerCannotStart',
+  InvalidPodTemplate: 'InvalidPodTemplate',
+  InvalidVolumeClaimTemplate: 'InvalidVolumeClaimTemplate',
   Unschedulable: 'Unschedulable',
 } as const;
 
@@ -73,6 +76,8 @@ export interface ReserveStatusInput {
   foreignPvcs: readonly string[];
   /** A Pod with this Reserve's name that it does not control, if one exists. */
   foreignPod?: V1Pod;
+  /** Why the apiserver rejected the PVCs or the Pod built from the templates, if it did. */
+  rejection?: { kind: 'PersistentVolumeClaim' | 'Pod'; message: string };
   /** Milliseconds since the epoch. */
   now: number;
   failureBackoff?: FailureBackoff;
@@ -200,8 +205,20 @@ function findStall(observation: Observation): Verdict | undefined {
       message: `PersistentVolumeClaims ${names} exist but do not belong to this Reserve; delete them so that it can create its own.`,
     };
   }
+  if (input.rejection?.kind === 'PersistentVolumeClaim') {
+    return {
+      reason: StallReason.InvalidVolumeClaimTemplate,
+      message: `The apiserver rejected a PersistentVolumeClaim built from spec.volumeClaimTemplates: ${input.rejection.message}`,
+    };
+  }
   if (paused) {
     return undefined;
+  }
+  if (input.rejection?.kind === 'Pod') {
+    return {
+      reason: StallReason.InvalidPodTemplate,
+      message: `The apiserver rejected Pod ${podName} built from spec.template: ${input.rejection.message}`,
+    };
   }
   if (input.foreignPod !== undefined && !podIsTerminating(input.foreignPod)) {
     return {

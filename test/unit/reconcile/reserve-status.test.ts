@@ -227,6 +227,23 @@ describe('Reserve stalls', () => {
     expect(conditionOf(status, ConditionType.Stalled).message).toContain('main');
   });
 
+  test('a rejected Pod stalls the Reserve', () => {
+    const owner = reserve('agent');
+
+    const status = statusOf(owner, { rejection: { kind: 'Pod', message: 'spec.containers[0].image: Required value' } });
+
+    expect(summary(status, ConditionType.Stalled)).toEqual(['True', StallReason.InvalidPodTemplate]);
+    expect(conditionOf(status, ConditionType.Stalled).message).toContain('spec.containers[0].image: Required value');
+  });
+
+  test('a rejected PVC stalls even a paused Reserve', () => {
+    const owner = reserve('agent', withPaused(true), withVolumeClaimTemplates('data'));
+
+    const status = statusOf(owner, { rejection: { kind: 'PersistentVolumeClaim', message: 'quantities must match the regular expression' } });
+
+    expect(summary(status, ConditionType.Stalled)).toEqual(['True', StallReason.InvalidVolumeClaimTemplate]);
+  });
+
   test('a crash loop below the failure threshold is still progress', () => {
     const owner = reserve('agent');
 
