@@ -1,6 +1,8 @@
 // A watch-backed cache of one resource type, restarted with backoff when its watch fails.
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { GROUP } from '../schema/constants.js';
+import { statusCode } from './errors.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (type: ChangeType, object: T) => void;
@@ -39,6 +41,7 @@ export class Informer<T extends KubernetesObject> implements Store<T> {
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private synced = false;
+  private errors = 0;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.restartDelayMs = options.minRestartDelayMs ?? 1000;
@@ -47,10 +50,10 @@ export class Informer<T extends KubernetesObject> implements Store<T> {
     this.listWatch.on('add', (object) => this.deliver('add', object));
     this.listWatch.on('update', (object) => this.deliver('update', object));
     this.listWatch.on('delete', (object) => this.deliver('delete', object));
-    this.listWatch.on('connect', () => {
-      this.restartDelayMs = options.minRestartDelayMs ?? 1000;
+    this.listWatch.on('error', (error: unknown) => {
+      this.errors++;
+      this.scheduleRestart(error);
     });
-    this.listWatch.on('error', (error: unknown) => this.scheduleRestart(error));
   }
 
   onChange(handler: ChangeHandler<T>): void {
@@ -60,9 +63,18 @@ export class Informer<T extends KubernetesObject> implements Store<T> {
   /** Lists, fills the cache and starts watching; resolves once the cache holds the list. */
   async start(): Promise<void> {
     this.stopped = false;
+    await this.listAndWatch();
+  }
+
+  // ListWatch reports a failed list through its error event, not by rejecting, so the cache
+  // counts as synced only after a start during which no error arrived.
+  private async listAndWatch(): Promise<void> {
+    const errorsBefore = this.errors;
     await this.listWatch.start();
+    if (this.errors !== errorsBefore) return;
     if (this.options.lagMs) await new Promise((resolve) => setTimeout(resolve, this.options.lagMs));
     this.synced = true;
+    this.restartDelayMs = this.options.minRestartDelayMs ?? 1000;
   }
 
   async stop(): Promise<void> {
@@ -111,11 +123,15 @@ export class Informer<T extends KubernetesObject> implements Store<T> {
     if (this.stopped) return;
     const delayMs = this.restartDelayMs;
     this.restartDelayMs = Math.min(delayMs * 2, this.options.maxRestartDelayMs ?? 60_000);
-    this.options.logger.warn({ err: error, resource: this.options.resource, delayMs }, 'watch failed, restarting');
+    const hint =
+      statusCode(error) === 404 && this.options.path.includes(GROUP)
+        ? 'the reserve CRDs are not installed: kubectl apply --server-side -f manifests/crds'
+        : undefined;
+    this.options.logger.warn({ err: error, resource: this.options.resource, delayMs, hint }, 'watch failed, restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
-      this.listWatch.start().catch((restartError: unknown) => this.scheduleRestart(restartError));
+      this.listAndWatch().catch((restartError: unknown) => this.scheduleRestart(restartError));
     }, delayMs);
   }
 }

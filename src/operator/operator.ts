@@ -91,7 +91,10 @@ export class Operator {
         identity: this.identity,
         logger,
         onStartedLeading: () => this.transition(() => this.startControllers()),
-        onStoppedLeading: () => this.transition(() => this.stopControllers()),
+        onStoppedLeading: () => {
+          this.manager?.cancelStart();
+          return this.transition(() => this.stopControllers());
+        },
       });
       this.elector.start();
     } else {
@@ -104,6 +107,7 @@ export class Operator {
   /** Stops taking work, finishes reconciles and requests in flight, and releases the lease. */
   async stop(): Promise<void> {
     await this.elector?.stop();
+    this.manager?.cancelStart();
     await this.transition(() => this.stopControllers());
     await this.webhooks?.close();
     await new Promise<void>((resolve) => (this.healthServer ? this.healthServer.close(() => resolve()) : resolve()));

@@ -42,6 +42,7 @@ export class ControllerManager {
   readonly reserveSetQueue = new WorkQueue();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: ManagerOptions) {
     const { caches } = options;
@@ -55,6 +56,15 @@ export class ControllerManager {
   async start(): Promise<void> {
     const { caches, logger } = this.options;
     await Promise.all([caches.reserves.start(), caches.reserveSets.start(), caches.pods.start(), caches.pvcs.start()]);
+    // A cache whose first list failed retries in the background. Workers on an incomplete
+    // cache would see members missing and create them again, so they wait for every list.
+    let waitedMs = 0;
+    while (!this.hasSynced()) {
+      if (this.stopping) return;
+      if (waitedMs % 30_000 === 0) logger.warn('waiting for the caches to list their resources; see the watch errors above');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      waitedMs += 500;
+    }
     logger.info(
       { reserves: caches.reserves.list().length, reserveSets: caches.reserveSets.list().length },
       'caches synced, starting workers',
@@ -75,8 +85,14 @@ export class ControllerManager {
     return caches.reserves.hasSynced() && caches.reserveSets.hasSynced() && caches.pods.hasSynced() && caches.pvcs.hasSynced();
   }
 
+  /** Makes a start() that still waits for its caches return, so that stop() can follow. */
+  cancelStart(): void {
+    this.stopping = true;
+  }
+
   /** Stops taking new work, waits for reconciles in flight, then stops the caches. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.resyncTimer);
     this.reserveQueue.shutDown();
     this.reserveSetQueue.shutDown();
