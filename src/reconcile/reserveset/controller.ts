@@ -116,6 +116,17 @@ export class ReserveSetController {
         if (isConflict(error) || isNotFound(error)) continue;
         throw error;
       }
+      if (member.spec.claim !== undefined) {
+        // A claimed Reserve that was put back under the set by hand (an admin's edit).
+        log.warn({ member: member.metadata.name }, 'released a claimed Reserve that was controlled by the set again');
+        this.deps.events.record(
+          set,
+          'Warning',
+          'ReleasedClaimedReserve',
+          `Reserve ${member.metadata.name} is claimed by ${member.spec.claim.user} but was controlled by this set again; it is released and left as it is.`,
+        );
+        continue;
+      }
       this.deps.metrics?.claimsTotal.inc({ namespace: set.metadata.namespace, reserveset: set.metadata.name });
       log.warn({ member: member.metadata.name }, 'released a member claimed without the admission webhook');
       this.deps.events.record(
