@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     await cleanup();
     return;
   }
-  say(`\nrunning; try: KUBECONFIG=${KUBECONFIG_PATH} kubectl get reserves -n ${NAMESPACE}   (Ctrl-C stops everything)`);
+  say(`\nrunning; try: eval "$(npx tsx hack/cluster.ts env)" && kubectl get reserves -n ${NAMESPACE}   (Ctrl-C stops everything)`);
   await new Promise(() => undefined);
 }
 
