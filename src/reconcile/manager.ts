@@ -8,6 +8,7 @@ import { isNamespaceTerminating } from '../client/errors.js';
 import type { ChangeType } from '../client/informer.js';
 import { RESERVE_LABEL, RESERVESET_KIND } from '../schema/constants.js';
 import type { Reserve } from '../schema/types.js';
+import { isTrue } from './conditions.js';
 import { getControllerOf } from './owner.js';
 import { runWorkers, WorkQueue, type ReconcileFunction, type ReconcileResult } from './queue.js';
 
@@ -38,7 +39,7 @@ export const objectKey = (object: KubernetesObject): string =>
   `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 
 export class ControllerManager {
-  readonly reserveQueue = new WorkQueue();
+  readonly reserveQueue: WorkQueue;
   readonly reserveSetQueue = new WorkQueue();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -46,6 +47,15 @@ export class ControllerManager {
 
   constructor(private readonly options: ManagerOptions) {
     const { caches } = options;
+    // A user waits on a claimed Reserve until it is Running; the members the refill creates
+    // at the same moment can wait their turn.
+    this.reserveQueue = new WorkQueue({
+      isUrgent: (key) => {
+        const slash = key.indexOf('/');
+        const reserve = caches.reserves.get(key.slice(0, slash), key.slice(slash + 1));
+        return reserve?.spec.claim !== undefined && !isTrue(reserve.status?.conditions, 'Ready');
+      },
+    });
     caches.reserves.onChange((type, reserve) => this.onReserve(type, reserve));
     caches.reserveSets.onChange((_type, set) => this.reserveSetQueue.add(objectKey(set)));
     caches.pods.onChange((_type, pod) => this.enqueueOwningReserve(pod));

@@ -8,6 +8,11 @@ export interface WorkQueueOptions {
   clock?: Clock;
   /** Delays for addRateLimited. Defaults to defaultRateLimiter() on the same clock. */
   rateLimiter?: RateLimiter;
+  /**
+   * Keys for which it returns true when they are queued are handed out before all others,
+   * in their own FIFO order. The queue's guarantees hold across both orders.
+   */
+  isUrgent?: (key: string) => boolean;
 }
 
 interface DelayedAdd {
@@ -27,6 +32,8 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter;
   private readonly fifo = new Fifo();
+  private readonly urgent = new Fifo();
+  private readonly isUrgent: (key: string) => boolean;
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, DelayedAdd>();
@@ -37,6 +44,11 @@ export class WorkQueue {
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.rateLimiter = options.rateLimiter ?? defaultRateLimiter({ clock: this.clock });
+    this.isUrgent = options.isUrgent ?? (() => false);
+  }
+
+  private enqueue(key: string): void {
+    (this.isUrgent(key) ? this.urgent : this.fifo).push(key);
   }
 
   add(key: string): void {
@@ -47,7 +59,7 @@ export class WorkQueue {
     if (this.processing.has(key)) {
       return;
     }
-    this.fifo.push(key);
+    this.enqueue(key);
     this.getWaiters.shift()?.();
   }
 
@@ -98,10 +110,10 @@ export class WorkQueue {
    * once the queue is shut down and empty.
    */
   async get(): Promise<string | undefined> {
-    while (this.fifo.length === 0 && !this.shuttingDown) {
+    while (this.length === 0 && !this.shuttingDown) {
       await new Promise<void>((resolve) => this.getWaiters.push(resolve));
     }
-    const key = this.fifo.shift();
+    const key = this.urgent.shift() ?? this.fifo.shift();
     if (key === undefined) {
       return undefined;
     }
@@ -114,7 +126,7 @@ export class WorkQueue {
   done(key: string): void {
     this.processing.delete(key);
     if (this.dirty.has(key)) {
-      this.fifo.push(key);
+      this.enqueue(key);
       this.getWaiters.shift()?.();
     }
     if (this.processing.size === 0) {
@@ -124,7 +136,7 @@ export class WorkQueue {
 
   /** Number of keys waiting to be handed out, excluding delayed adds. */
   get length(): number {
-    return this.fifo.length;
+    return this.urgent.length + this.fifo.length;
   }
 
   get isShuttingDown(): boolean {

@@ -211,6 +211,40 @@ describe('WorkQueue', () => {
   });
 });
 
+describe('WorkQueue urgent keys', () => {
+  const urgentQueue = () => new WorkQueue({ clock: new FakeClock(), isUrgent: (key) => key.startsWith('claimed/') });
+
+  test('urgent keys are handed out first', async () => {
+    const queue = urgentQueue();
+    queue.add('ns/a');
+    queue.add('claimed/x');
+    queue.add('ns/b');
+    queue.add('claimed/y');
+
+    expect(await drainReady(queue)).toEqual(['claimed/x', 'claimed/y', 'ns/a', 'ns/b']);
+  });
+
+  test('an urgent key is queued once', async () => {
+    const queue = urgentQueue();
+    queue.add('claimed/x');
+    queue.add('claimed/x');
+
+    expect(queue.length).toBe(1);
+  });
+
+  test('an urgent key added while processing waits for done', async () => {
+    const queue = urgentQueue();
+    queue.add('claimed/x');
+    const key = (await queue.get())!;
+    queue.add('ns/a');
+    queue.add('claimed/x');
+
+    expect(queue.length).toBe(1);
+    queue.done(key);
+    expect(await drainReady(queue)).toEqual(['claimed/x', 'ns/a']);
+  });
+});
+
 describe('runWorkers', () => {
   test('reconciles each added key', async () => {
     const { queue } = newQueue();
