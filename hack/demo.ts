@@ -140,7 +140,7 @@ async function claimOne(state: ClusterState): Promise<void> {
 
 /**
  * Deletes the namespace of an earlier demo run, so the pool starts empty. Claimed Reserves
- * are someone's work: with any in it, the demo stops and says how to go on.
+ * are someone's work, so with any in it the demo stops and prints how to go on.
  */
 async function resetNamespace(state: ClusterState): Promise<void> {
   const found = await clusterKubectl(state.binDir, ['get', 'reserves', '-n', NAMESPACE, '-o', 'json', '--ignore-not-found']).catch(() => '');
@@ -148,8 +148,8 @@ async function resetNamespace(state: ClusterState): Promise<void> {
   const claimed = reserves.filter((reserve) => reserve.spec.claim).map((reserve) => reserve.metadata.name);
   if (claimed.length > 0 && !args.has('--reset')) {
     throw new Error(
-      `namespace ${NAMESPACE} holds claimed Reserves (${claimed.join(', ')}) from an earlier run; ` +
-        `the demo deletes the namespace to start over: run it with --reset to delete them, or move your work elsewhere`,
+      `namespace ${NAMESPACE} contains claimed Reserves (${claimed.join(', ')}) from an earlier run, and the demo ` +
+        `deletes the namespace to start over: run it with --reset to delete them, or move your work to another namespace`,
     );
   }
   if (reserves.length > 0) say(`deleting namespace ${NAMESPACE} of an earlier run (${reserves.length} Reserves)`);

@@ -132,8 +132,8 @@ export class LeaderElector {
   /** Returns whether this replica holds the lease after the attempt. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.options;
-    // Lease times are MicroTime; client-node would send a Date with milliseconds only, which
-    // the apiserver rejects, so the time goes out as a string with microseconds.
+    // Lease times are MicroTime. client-node would send a Date with milliseconds only, which
+    // the apiserver rejects, so the time is sent as a string with microseconds.
     const now = microTime(this.now()) as unknown as Date;
     const durationSeconds = Math.ceil((this.options.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS) / 1000);
     const lease = await this.read();

@@ -9,8 +9,9 @@ import type { ChangeType } from '../client/informer.js';
 import { RESERVE_LABEL, RESERVESET_KIND } from '../schema/constants.js';
 import type { Reserve } from '../schema/types.js';
 import { isTrue } from './conditions.js';
+import { ConditionType } from './reserve/status.js';
 import { getControllerOf } from './owner.js';
-import { runWorkers, WorkQueue, type ReconcileFunction, type ReconcileResult } from './queue.js';
+import { runWorkers, splitKey, WorkQueue, type ReconcileFunction, type ReconcileResult } from './queue.js';
 
 /** A controller as the manager sees it. */
 export interface Reconciler {
@@ -51,9 +52,8 @@ export class ControllerManager {
     // at the same moment can wait their turn.
     this.reserveQueue = new WorkQueue({
       isUrgent: (key) => {
-        const slash = key.indexOf('/');
-        const reserve = caches.reserves.get(key.slice(0, slash), key.slice(slash + 1));
-        return reserve?.spec.claim !== undefined && !isTrue(reserve.status?.conditions, 'Ready');
+        const reserve = caches.reserves.get(...splitKey(key));
+        return reserve?.spec.claim !== undefined && !isTrue(reserve.status?.conditions, ConditionType.Ready);
       },
     });
     caches.reserves.onChange((type, reserve) => this.onReserve(type, reserve));
@@ -132,7 +132,7 @@ export class ControllerManager {
     };
     return runWorkers(queue, workers, reconcile, {
       onError: (key, error, retrying) => {
-        const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+        const [namespace, name] = splitKey(key);
         logger.error({ err: error, controller: controller.name, namespace, name, retrying }, 'reconcile failed');
       },
     });

@@ -15,6 +15,12 @@ export interface WorkQueueOptions {
   isUrgent?: (key: string) => boolean;
 }
 
+/** Splits a queue key, `namespace/name`, into its namespace and name. */
+export function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
 interface DelayedAdd {
   readyAtMs: number;
   timer: TimerHandle;

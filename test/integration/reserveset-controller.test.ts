@@ -195,29 +195,29 @@ describe('ReserveSet controller', () => {
     expect(countWhileStopped).toBeLessThanOrEqual(8);
 
     await start();
-    let most = 0;
+    let largest = 0;
     await waitFor(async () => {
       const all = await members('restart');
-      most = Math.max(most, all.length);
+      largest = Math.max(largest, all.length);
       return all.length === 8 && all.every(isWarm) ? true : undefined;
     }, { description: 'the set to finish its fill', intervalMs: 100, timeoutMs: 90_000 });
-    expect(most).toBe(8);
+    expect(largest).toBe(8);
     await api.deleteReserveSet('restart');
   });
 
   test('lagging cache never exceeds replicas', async () => {
     await stop();
-    // Watch events reach the caches 3 s late, so every reconcile in that window sees too
-    // few members; only the expectations stop it from creating more.
+    // Watch events reach the caches 3 s late, so every reconcile in that window counts too
+    // few members. Only the expectations stop it from creating more.
     await start({ cacheLagMs: 3000 });
     await api.createReserveSet(reserveSet('lagging', 6, fastBoot));
-    let most = 0;
+    let largest = 0;
     await waitFor(async () => {
       const all = await members('lagging');
-      most = Math.max(most, all.length);
+      largest = Math.max(largest, all.length);
       return all.length === 6 && all.every(isWarm) ? true : undefined;
     }, { description: 'the set to fill through a lagging cache', intervalMs: 100, timeoutMs: 120_000 });
-    expect(most).toBe(6);
+    expect(largest).toBe(6);
     await api.deleteReserveSet('lagging');
   });
 });

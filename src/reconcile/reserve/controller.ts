@@ -12,7 +12,7 @@ import type { Reserve } from '../../schema/types.js';
 import { type Clock, parseTime, systemClock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import { isControlledBy } from '../owner.js';
-import type { ReconcileResult } from '../queue.js';
+import { splitKey, type ReconcileResult } from '../queue.js';
 import { DEFAULT_FAILURE_BACKOFF, type FailureBackoff, recreateDelayMs } from './backoff.js';
 import { buildPod, podFailuresBefore, podFinishedTime, podIsTerminal, podIsTerminating, podUnschedulableSince } from './pod.js';
 import { buildPvcs, classifyPvc, updatedPvcOwnerReferences } from './pvc.js';
@@ -307,10 +307,5 @@ export class ReserveController {
       this.deps.events.record(reserve, 'Warning', 'Stalled', 'Pods keep failing; see the Stalled condition');
     }
   }
-}
-
-export function splitKey(key: string): [string, string] {
-  const slash = key.indexOf('/');
-  return [key.slice(0, slash), key.slice(slash + 1)];
 }
 

@@ -172,10 +172,17 @@ export function podStartFailure(pod: V1Pod): ContainerStartFailure | undefined {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const status of statuses) {
     const reason = status.state?.waiting?.reason ?? '';
-    const kind = reason === 'CrashLoopBackOff' ? 'CrashLoop' : IMAGE_REASONS.has(reason) ? 'Image' : CONFIG_REASONS.has(reason) ? 'Config' : undefined;
+    const kind = startFailureKind(reason);
     if (kind !== undefined) {
       return { container: status.name, kind, reason, message: status.state?.waiting?.message ?? '', restartCount: status.restartCount ?? 0 };
     }
   }
+  return undefined;
+}
+
+function startFailureKind(reason: string): ContainerStartFailure['kind'] | undefined {
+  if (reason === 'CrashLoopBackOff') return 'CrashLoop';
+  if (IMAGE_REASONS.has(reason)) return 'Image';
+  if (CONFIG_REASONS.has(reason)) return 'Config';
   return undefined;
 }

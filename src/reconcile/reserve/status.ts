@@ -237,13 +237,17 @@ function findStall(observation: Observation): Verdict | undefined {
   const startFailure = pod === undefined || observation.podReady || podIsTerminating(pod) ? undefined : podStartFailure(pod);
   if (startFailure !== undefined) {
     const crashLooping = startFailure.kind === 'CrashLoop';
-    if (!crashLooping || isStalledByFailures(failureBackoff(observation), startFailure.restartCount)) {
-      const detail = startFailure.message === '' ? '' : `: ${startFailure.message}`;
+    const detail = startFailure.message === '' ? '' : `: ${startFailure.message}`;
+    if (crashLooping && isStalledByFailures(failureBackoff(observation), startFailure.restartCount)) {
       return {
-        reason: crashLooping ? StallReason.ContainerCrashLooping : startFailure.kind === 'Image' ? StallReason.ImagePullFailing : StallReason.ContainerCannotStart,
-        message: crashLooping
-          ? `Container ${startFailure.container} of Pod ${podName} keeps crashing (${startFailure.restartCount} restarts)${detail}`
-          : `Container ${startFailure.container} of Pod ${podName} cannot start: ${startFailure.reason}${detail}`,
+        reason: StallReason.ContainerCrashLooping,
+        message: `Container ${startFailure.container} of Pod ${podName} keeps crashing (${startFailure.restartCount} restarts)${detail}`,
+      };
+    }
+    if (!crashLooping) {
+      return {
+        reason: startFailure.kind === 'Image' ? StallReason.ImagePullFailing : StallReason.ContainerCannotStart,
+        message: `Container ${startFailure.container} of Pod ${podName} cannot start: ${startFailure.reason}${detail}`,
       };
     }
   }

@@ -72,10 +72,15 @@ export function buildMember(set: ReserveSet, name: string, templateHash: string)
   } as Reserve;
 }
 
+/** Returns whether the member was built from the set template with this hash. */
+export function isBuiltFrom(member: Reserve, templateHash: string): boolean {
+  return member.metadata.labels?.[TEMPLATE_HASH_LABEL] === templateHash;
+}
+
 /** Returns whether the member was built from an older template and the set replaces such members. */
 export function isStale(member: Reserve, templateHash: string, set: ReserveSet): boolean {
   const strategy = set.spec.updateStrategy?.type ?? 'Replace';
-  return strategy === 'Replace' && member.metadata.labels?.[TEMPLATE_HASH_LABEL] !== templateHash;
+  return strategy === 'Replace' && !isBuiltFrom(member, templateHash);
 }
 
 /** Classifies a member controlled by the set; see MemberState for the meaning of each state. */

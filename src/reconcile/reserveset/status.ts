@@ -9,11 +9,11 @@
 //   True as well then, but kstatus reads whichever of the two comes first in the list
 //   (checkGenericProperties in sigs.k8s.io/cli-utils/pkg/kstatus), and Stalled is appended
 //   before Reconciling.
-import { RESERVESET_LABEL, TEMPLATE_HASH_LABEL } from '../../schema/constants.js';
+import { RESERVESET_LABEL } from '../../schema/constants.js';
 import { canonicalJson } from '../../schema/template-hash.js';
 import type { Reserve, ReserveSet, ReserveSetStatus } from '../../schema/types.js';
 import { getCondition, setCondition } from '../conditions.js';
-import type { MemberState } from './members.js';
+import { isBuiltFrom, type MemberState } from './members.js';
 
 export const ReserveSetConditionType = {
   Ready: 'Ready',
@@ -45,7 +45,7 @@ export function calculateReserveSetStatus(input: ReserveSetStatusInput): Reserve
   const stale = count('stale');
   const deleting = count('deleting');
   const stuck = members.filter(({ state }) => state === 'stuck');
-  const updated = unclaimed.filter(({ member, state }) => state !== 'stale' && state !== 'deleting' && isCurrent(member, templateHash)).length;
+  const updated = unclaimed.filter(({ member, state }) => state !== 'stale' && state !== 'deleting' && isBuiltFrom(member, templateHash)).length;
 
   let conditions = set.status?.conditions;
   const apply = (type: string, status: 'True' | 'False', reason: string, message: string) => {
@@ -97,10 +97,6 @@ export function calculateReserveSetStatus(input: ReserveSetStatusInput): Reserve
 /** Returns whether two statuses are equal as JSON, ignoring key order and undefined fields. */
 export function reserveSetStatusEqual(a: ReserveSetStatus | undefined, b: ReserveSetStatus | undefined): boolean {
   return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
-}
-
-function isCurrent(member: Reserve, templateHash: string): boolean {
-  return member.metadata.labels?.[TEMPLATE_HASH_LABEL] === templateHash;
 }
 
 interface Counts {
